@@ -1,0 +1,206 @@
+//! `cadrage check`.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cadrage_engine::source::Loc;
+use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Project, Severity, Source};
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
+use crate::output::{Rendered, Renderer, human::Human, json::Json};
+use crate::workspace::{self, ToolError};
+
+/// One unit of output: a checked file, or a project ruleset file with
+/// findings that was not among the checked ones.
+enum Work<'a> {
+    Target(&'a workspace::Target),
+    Ruleset(&'a Project, usize),
+}
+
+impl Work<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Work::Target(t) => &t.display,
+            Work::Ruleset(p, i) => p.ruleset_files().get(*i).map(|f| f.source.name.as_str()).unwrap_or(""),
+        }
+    }
+}
+
+pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
+    let files = workspace::collect(&args.paths)?;
+    let loaded = workspace::load(files)?;
+    let opts = CheckOptions { today: args.today.unwrap_or_else(crate::cli::today) };
+
+    let checked: HashSet<&str> = loaded.targets.iter().map(|t| t.key.as_str()).collect();
+    let mut work: Vec<Work<'_>> = loaded.targets.iter().map(Work::Target).collect();
+    for p in &loaded.projects {
+        for (i, f) in p.ruleset_files().iter().enumerate() {
+            if !f.findings.is_empty() && !checked.contains(f.key.as_str()) {
+                work.push(Work::Ruleset(p, i));
+            }
+        }
+    }
+    work.sort_by(|a, b| a.name().cmp(b.name()));
+    let file_count = loaded.targets.len();
+
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    };
+    let width = terminal_width().unwrap_or(100);
+    let renderer: Box<dyn Renderer> = match args.format {
+        Format::Human => Box::new(Human::new(color, width)),
+        Format::Json => Box::new(Json),
+    };
+    let progress = Progress::new(work.len());
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut totals = Counts::default();
+    let mut scenarios = 0usize;
+    let mut allowed = 0usize;
+    let mut allowed_lines = String::new();
+    let mut parts: Vec<Rendered> = Vec::new();
+    // Files are checked in parallel, a chunk at a time, and printed in order
+    // as each chunk ends: memory stays bounded by the chunk, not the run.
+    for chunk in work.chunks(256) {
+        let rendered: Vec<Rendered> = chunk
+            .par_iter()
+            .map(|w| {
+                let report = match w {
+                    Work::Target(t) => check_target(t, &opts),
+                    Work::Ruleset(p, i) => ruleset_report(p, *i),
+                };
+                let r = renderer.render(&report);
+                progress.tick();
+                r
+            })
+            .collect();
+        for r in rendered {
+            totals.merge(r.counts);
+            scenarios += r.scenarios;
+            allowed += r.allowed_count;
+            match args.format {
+                Format::Human => {
+                    progress.suspend(|| {
+                        let _ = out.write_all(r.findings.as_bytes());
+                    });
+                    allowed_lines.push_str(&r.allowed);
+                }
+                Format::Json => parts.push(r),
+            }
+        }
+    }
+    progress.finish();
+    match args.format {
+        Format::Human => {
+            let human = Human::new(color, width);
+            if !allowed_lines.is_empty() {
+                let _ = writeln!(out, "allowed findings:");
+                let _ = out.write_all(allowed_lines.as_bytes());
+                let _ = writeln!(out);
+            }
+            let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
+        }
+        Format::Json => {
+            let _ = out.write_all(crate::output::json::document(file_count, &parts).as_bytes());
+        }
+    }
+    let _ = out.flush();
+
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Hint => Some(Severity::Hint),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| totals.any_at_or_above(t));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn check_target(t: &workspace::Target, opts: &CheckOptions) -> FileReport {
+    match workspace::read_target(&t.path) {
+        Ok(text) => {
+            let source = Source::new(t.display.clone(), text);
+            t.project.check(&source, Some(&t.key), opts)
+        }
+        Err(message) => {
+            let source = Source::new(t.display.clone(), "");
+            let loc = Loc::new(&source, cadrage_syntax::Span::at(0));
+            FileReport {
+                source: Arc::clone(&source),
+                findings: vec![Finding::engine(EngineCode::Io, loc, message)],
+                allowed: Vec::new(),
+                classifications: Vec::new(),
+                scenarios: 0,
+            }
+        }
+    }
+}
+
+fn ruleset_report(p: &Project, i: usize) -> FileReport {
+    let file = p.ruleset_files().get(i);
+    let source = file.map(|f| Arc::clone(&f.source)).unwrap_or_else(|| Source::new("", ""));
+    FileReport {
+        source,
+        findings: file.map(|f| f.findings.clone()).unwrap_or_default(),
+        allowed: Vec::new(),
+        classifications: Vec::new(),
+        scenarios: 0,
+    }
+}
+
+fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(100))
+}
+
+/// A progress bar on a terminal for long runs; nothing in CI or when piped.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let on_terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        if !on_terminal || total < 200 {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr_with_hz(10),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template("checking {bar:30} {pos}/{len} files") {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
+    }
+
+    fn tick(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The command line: what `cadrage --help` shows.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cadrage",
+    version,
+    about = "Check rollout plans of social platforms against management rulesets",
+    long_about = "cadrage checks scenarios and rollout plans (*.cadrage files) against rulesets: \
+                  rules as data that say which management model a group needs. It reports \
+                  where a plan uses the wrong model for its stated purpose.",
+    after_help = "Examples:\n  cadrage check examples\n  cadrage check plans --format json > findings.json\n  cadrage check --fail-on warning\n\nRun `cadrage help check` for the options of a command.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check scenario and ruleset files, and report findings
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  cadrage check                          # every *.cadrage file below the current folder
+  cadrage check examples plans/q3.cadrage
+  cadrage check plans --format json      # one JSON document on stdout (docs/cli.md)
+  cadrage check plans --fail-on warning  # exit 1 on warnings too
+  cadrage check plans --today 2027-07-01 # judge `allow ... until` as of that day
+
+Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
+check could not run (a bad argument, a path that does not exist, a broken
+cadrage.toml).";
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files and folders to check; folders are searched for *.cadrage files
+    #[arg(default_value = ".", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+
+    /// The day that `allow ... until DATE` is compared with (YYYY-MM-DD; default: today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<(u16, u8, u8)>,
+
+    /// When to use colours in human output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Findings with source snippets, for people
+    Human,
+    /// One JSON document (docs/cli.md)
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Hint,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colours on a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_date(s: &str) -> Result<(u16, u8, u8), String> {
+    let d: jiff::civil::Date = s.parse().map_err(|_| format!("`{s}` is not a date: write YYYY-MM-DD"))?;
+    let (Ok(y), Ok(m), Ok(day)) = (u16::try_from(d.year()), u8::try_from(d.month()), u8::try_from(d.day())) else {
+        return Err(format!("`{s}` is not a date: write YYYY-MM-DD"));
+    };
+    Ok((y, m, day))
+}
+
+/// Today's date where the user is.
+pub fn today() -> (u16, u8, u8) {
+    let d = jiff::Zoned::now().date();
+    (u16::try_from(d.year()).unwrap_or(1970), u8::try_from(d.month()).unwrap_or(1), u8::try_from(d.day()).unwrap_or(1))
+}

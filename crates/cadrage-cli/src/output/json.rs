@@ -1,0 +1,177 @@
+//! `--format json`: one document, as docs/cli.md describes.
+
+use cadrage_engine::source::Loc;
+use cadrage_engine::{FileReport, Finding};
+use serde::Serialize;
+
+use super::{Rendered, Renderer};
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Position {
+    line: u32,
+    column: u32,
+    offset: u32,
+}
+
+#[derive(Serialize)]
+struct SpanJ {
+    start: Position,
+    end: Position,
+}
+
+fn span(loc: &Loc) -> SpanJ {
+    let (s, e) = (loc.start(), loc.end());
+    SpanJ {
+        start: Position { line: s.line, column: s.column, offset: loc.span.start },
+        end: Position { line: e.line, column: e.column, offset: loc.span.end },
+    }
+}
+
+#[derive(Serialize)]
+struct RelatedJ<'a> {
+    file: &'a str,
+    span: SpanJ,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct FixJ<'a> {
+    title: &'a str,
+    replacement: &'a str,
+    span: SpanJ,
+}
+
+#[derive(Serialize)]
+struct FindingJ<'a> {
+    file: &'a str,
+    scenario: Option<&'a str>,
+    code: String,
+    severity: &'static str,
+    message: &'a str,
+    help: Option<&'a str>,
+    span: SpanJ,
+    related: Vec<RelatedJ<'a>>,
+    fix: Option<FixJ<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClassificationJ<'a> {
+    file: &'a str,
+    scenario: &'a str,
+    expected: Option<Vec<Vec<&'a str>>>,
+    chosen: Option<Vec<&'a str>>,
+}
+
+#[derive(Serialize)]
+struct AllowedJ<'a> {
+    file: &'a str,
+    scenario: Option<&'a str>,
+    code: String,
+    reason: Option<&'a str>,
+    by: Option<&'a str>,
+    until: Option<&'a str>,
+}
+
+fn finding(f: &Finding) -> FindingJ<'_> {
+    FindingJ {
+        file: &f.loc.source.name,
+        scenario: f.scenario.as_deref(),
+        code: f.code.to_string(),
+        severity: f.severity.as_str(),
+        message: &f.message,
+        help: f.help.as_deref(),
+        span: span(&f.loc),
+        related: f
+            .related
+            .iter()
+            .map(|r| RelatedJ { file: &r.loc.source.name, span: span(&r.loc), message: &r.message })
+            .collect(),
+        fix: f.fix.as_ref().map(|x| FixJ { title: &x.title, replacement: &x.replacement, span: span(&x.loc) }),
+    }
+}
+
+fn push<T: Serialize>(out: &mut String, value: &T) {
+    if !out.is_empty() {
+        out.push(',');
+    }
+    // Serializing these plain structs to a string cannot fail.
+    if let Ok(s) = serde_json::to_string(value) {
+        out.push_str(&s);
+    }
+}
+
+impl Renderer for Json {
+    fn render(&self, report: &FileReport) -> Rendered {
+        let mut r = Rendered { counts: report.counts(), scenarios: report.scenarios, ..Rendered::default() };
+        for f in &report.findings {
+            push(&mut r.findings, &finding(f));
+        }
+        let file = report.source.name.as_str();
+        for c in &report.classifications {
+            push(
+                &mut r.classifications,
+                &ClassificationJ {
+                    file,
+                    scenario: &c.scenario,
+                    expected: c
+                        .expected
+                        .as_ref()
+                        .map(|alts| alts.iter().map(|a| a.iter().map(|m| m.as_str()).collect()).collect()),
+                    chosen: c.chosen.as_ref().map(|v| v.iter().map(|m| m.as_str()).collect()),
+                },
+            );
+        }
+        for a in &report.allowed {
+            r.allowed_count += 1;
+            push(
+                &mut r.allowed,
+                &AllowedJ {
+                    file,
+                    scenario: a.finding.scenario.as_deref(),
+                    code: a.finding.code.to_string(),
+                    reason: a.reason.as_deref(),
+                    by: a.by.as_deref(),
+                    until: a.until.as_deref(),
+                },
+            );
+        }
+        r
+    }
+}
+
+/// Assembles the document from every file's parts, in order.
+pub fn document(files: usize, parts: &[Rendered]) -> String {
+    let total: usize = parts.iter().map(|p| p.findings.len() + p.classifications.len() + p.allowed.len() + 3).sum();
+    let mut out = String::with_capacity(total + 256);
+    let scenarios: usize = parts.iter().map(|p| p.scenarios).sum();
+    let mut counts = cadrage_engine::Counts::default();
+    let mut allowed = 0;
+    for p in parts {
+        counts.merge(p.counts);
+        allowed += p.allowed_count;
+    }
+    out.push_str(&format!("{{\"version\":1,\"files\":{files},\"scenarios\":{scenarios},\"findings\":["));
+    join(&mut out, parts.iter().map(|p| p.findings.as_str()));
+    out.push_str("],\"classifications\":[");
+    join(&mut out, parts.iter().map(|p| p.classifications.as_str()));
+    out.push_str("],\"allowed\":[");
+    join(&mut out, parts.iter().map(|p| p.allowed.as_str()));
+    out.push_str(&format!(
+        "],\"summary\":{{\"error\":{},\"warning\":{},\"info\":{},\"hint\":{},\"allowed\":{allowed}}}}}\n",
+        counts.error, counts.warning, counts.info, counts.hint
+    ));
+    out
+}
+
+fn join<'a>(out: &mut String, pieces: impl Iterator<Item = &'a str>) {
+    let mut first = true;
+    for p in pieces.filter(|p| !p.is_empty()) {
+        if !first {
+            out.push(',');
+        }
+        out.push_str(p);
+        first = false;
+    }
+}

@@ -1,0 +1,183 @@
+//! The file system side of a check: which files, which project file applies
+//! to each, and the projects (rulesets) they load.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cadrage_engine::{Config, Project, Source};
+use miette::Diagnostic;
+
+pub const PROJECT_FILE: &str = "cadrage.toml";
+
+/// Why a command could not run (exit status 2).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ToolError {
+    #[error("`{0}` does not exist")]
+    #[diagnostic(code(cadrage::path), help("check the path: it is read relative to the current folder"))]
+    PathNotFound(String),
+
+    #[error("no `.cadrage` files under `{0}`")]
+    #[diagnostic(code(cadrage::path), help("give the folder that holds the plans, or the files themselves"))]
+    NoFiles(String),
+
+    #[error("cannot read `{path}`: {message}")]
+    #[diagnostic(code(cadrage::io))]
+    Io { path: String, message: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<cadrage_engine::ConfigError>),
+}
+
+/// A file to check.
+pub struct Target {
+    /// As given on the command line, or found below a given folder, with `/`.
+    pub display: String,
+    pub path: PathBuf,
+    /// The canonical path: identifies the file among a project's ruleset files.
+    pub key: String,
+    pub project: Arc<Project>,
+}
+
+/// Every project the targets use, with the display name of its project file.
+pub struct Loaded {
+    pub targets: Vec<Target>,
+    pub projects: Vec<Arc<Project>>,
+}
+
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// The `*.cadrage` files of the given paths, sorted by display name; a
+/// file given by name is checked whatever its extension.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, ToolError> {
+    let mut out: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|_| ToolError::PathNotFound(display(p)))?;
+        if !meta.is_dir() {
+            out.insert(display(p), p.clone());
+            continue;
+        }
+        let before = out.len();
+        let walker = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+            // Hidden folders (.git, .cache...) are not searched; the given folder always is.
+            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+        });
+        for entry in walker {
+            let entry = entry.map_err(|e| ToolError::Io { path: display(p), message: e.to_string() })?;
+            if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "cadrage") {
+                out.insert(display(entry.path()), entry.path().to_path_buf());
+            }
+        }
+        if out.len() == before {
+            return Err(ToolError::NoFiles(display(p)));
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A path for people: relative to the current folder when below it.
+fn for_people(abs: &Path, cwd: &Path) -> String {
+    match abs.strip_prefix(cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
+        Ok(rel) => display(rel),
+        Err(_) => display(abs),
+    }
+}
+
+/// Finds the project file of every target and loads each project once.
+pub fn load(files: Vec<(String, PathBuf)>) -> Result<Loaded, ToolError> {
+    let cwd = canonical(Path::new("."));
+    let mut config_of_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut projects: BTreeMap<Option<PathBuf>, Arc<Project>> = BTreeMap::new();
+    let mut targets = Vec::with_capacity(files.len());
+    for (display_name, path) in files {
+        let abs = canonical(&path);
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| cwd.clone());
+        let config = find_config(&dir, &mut config_of_dir);
+        let project = match projects.get(&config) {
+            Some(p) => Arc::clone(p),
+            None => {
+                let p = Arc::new(load_project(config.as_deref(), &cwd)?);
+                projects.insert(config.clone(), Arc::clone(&p));
+                p
+            }
+        };
+        targets.push(Target { display: display_name, path, key: abs.to_string_lossy().into_owned(), project });
+    }
+    Ok(Loaded { targets, projects: projects.into_values().collect() })
+}
+
+fn find_config(dir: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    if let Some(c) = cache.get(dir) {
+        return c.clone();
+    }
+    let candidate = dir.join(PROJECT_FILE);
+    let found = if candidate.is_file() { Some(candidate) } else { dir.parent().and_then(|p| find_config(p, cache)) };
+    cache.insert(dir.to_path_buf(), found.clone());
+    found
+}
+
+/// Reads a project file and its rulesets. `None`: the embedded rulesets only.
+pub fn load_project(config_path: Option<&Path>, cwd: &Path) -> Result<Project, ToolError> {
+    let Some(config_path) = config_path else {
+        return Ok(Project::embedded());
+    };
+    let shown = for_people(config_path, cwd);
+    let text = read_text(config_path, &shown)?;
+    let config = Config::parse(&shown, &text).map_err(ToolError::Config)?;
+    let root = config_path.parent().unwrap_or(Path::new("."));
+    let mut builder = Project::builder();
+    for entry in &config.rulesets {
+        let p = root.join(entry.get_ref());
+        if !p.exists() {
+            let e = cadrage_engine::ConfigError::new(
+                &config,
+                entry.span(),
+                format!("the ruleset path `{}` does not exist", entry.get_ref()),
+                "this path",
+                Some(format!("paths are relative to the folder of {shown}")),
+            );
+            return Err(ToolError::Config(Box::new(e)));
+        }
+        let files = if p.is_dir() { collect(&[p.clone()]).unwrap_or_default() } else { vec![(display(&p), p.clone())] };
+        for (_, file) in files {
+            let abs = canonical(&file);
+            let name = for_people(&abs, cwd);
+            let text = read_text(&file, &name)?;
+            builder = builder.ruleset_file(abs.to_string_lossy().into_owned(), Source::new(name, text));
+        }
+    }
+    let project = builder.config(config).build();
+    if let Some(e) = project.validate_config().into_iter().next() {
+        return Err(ToolError::Config(Box::new(e)));
+    }
+    Ok(project)
+}
+
+fn read_text(path: &Path, shown: &str) -> Result<String, ToolError> {
+    let bytes = std::fs::read(path).map_err(|e| ToolError::Io { path: shown.to_string(), message: e.to_string() })?;
+    String::from_utf8(bytes)
+        .map_err(|_| ToolError::Io { path: shown.to_string(), message: "the file is not UTF-8 text".into() })
+}
+
+/// Reads a file to check: `Err` carries the message of a `cadrage::io` finding.
+pub fn read_target(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {}", io_message(&e)))?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("this file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "it no longer exists".into(),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,4 @@
+//! The rulesets shipped in the binary.
+
+/// `(name, text)` of every embedded ruleset, from `rulesets/`.
+pub const BUILTIN_RULESETS: &[(&str, &str)] = &[("management", include_str!("../../../rulesets/management.cadrage"))];

@@ -1,0 +1,1044 @@
+//! Checking one file: its syntax, its own rulesets, what it uses, and every
+//! scenario's facts against the rules.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cadrage_syntax::Span;
+use cadrage_syntax::ast::{self, DimRef, DimensionKind, FactValue, Item, PhaseStmt, PlanStmt};
+use smol_str::SmolStr;
+
+use crate::context::{CConclusion, Context, DimId, MODEL};
+use crate::eval::{FactRef, Slot, Tri, deny_span, eval};
+use crate::finding::{Code, Counts, EngineCode, Finding, Fix, RulePath};
+use crate::model::{Piece, Ruleset, Template};
+use crate::project::Project;
+use crate::rulesets::{RulesetInput, resolve_layer, unknown_name_finding};
+use crate::source::{Loc, Source};
+use crate::suggest::{did_you_mean, list, list_and};
+use crate::valueset::ValueSet;
+
+/// A calendar day, compared as `(year, month, day)`.
+pub type Date = (u16, u8, u8);
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The day `allow ... until DATE` is compared with.
+    pub today: Date,
+}
+
+/// What checking one file found.
+#[derive(Debug)]
+pub struct FileReport {
+    pub source: Arc<Source>,
+    /// Sorted by offset, then code.
+    pub findings: Vec<Finding>,
+    /// Findings silenced by an `allow`, in the same order.
+    pub allowed: Vec<AllowedFinding>,
+    pub classifications: Vec<Classification>,
+    pub scenarios: usize,
+}
+
+impl FileReport {
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for f in &self.findings {
+            c.add(f.severity);
+        }
+        c
+    }
+}
+
+#[derive(Debug)]
+pub struct AllowedFinding {
+    pub finding: Finding,
+    pub reason: Option<String>,
+    pub by: Option<String>,
+    pub until: Option<String>,
+    /// The `allow` that silenced it.
+    pub allow: Loc,
+}
+
+/// The model a scenario's facts call for, next to the one it chose.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    pub scenario: SmolStr,
+    pub loc: Loc,
+    /// `None` when no `expect` rule fires; else the agreed alternatives
+    /// (empty when the rules disagree).
+    pub expected: Option<Vec<Vec<SmolStr>>>,
+    /// As stated (or inherited), `None` when the scenario chose none.
+    pub chosen: Option<Vec<SmolStr>>,
+}
+
+/// Everything known about a file after a check: for editors and `explain`.
+#[derive(Debug)]
+pub struct Analysis {
+    pub report: FileReport,
+    pub syntax: ast::SourceFile,
+    /// `None` when the file uses no ruleset that could be found.
+    pub context: Option<Arc<Context>>,
+    /// Rulesets declared in this file.
+    pub local_rulesets: HashMap<SmolStr, Arc<Ruleset>>,
+    pub scenarios: Vec<ScenarioInfo>,
+}
+
+/// One scenario after inheritance and evaluation.
+#[derive(Debug, Clone)]
+pub struct ScenarioInfo {
+    pub name: SmolStr,
+    pub name_span: Span,
+    pub span: Span,
+    /// Its facts after inheritance, in dimension order.
+    pub facts: Vec<FactInfo>,
+    /// Indices of the context's rules, with their value.
+    pub results: Vec<Tri>,
+    /// The agreed alternatives, when an `expect` rule fired.
+    pub expected: Option<Vec<ValueSet>>,
+    /// The `expect` rules of the highest priority that fired.
+    pub deciding: Vec<usize>,
+    /// `expect` rules that fired but were beaten by a higher priority.
+    pub overridden: Vec<usize>,
+    pub chosen: Option<ValueSet>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FactInfo {
+    pub dim: DimId,
+    pub slot: Slot,
+    pub fact_span: Span,
+    pub value_span: Span,
+    pub from: FactOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactOrigin {
+    Scenario,
+    Phase(SmolStr),
+    Plan(SmolStr),
+}
+
+/// Checks a file (a scenario file, a ruleset file or both). `key`
+/// identifies the file among the project's ruleset files, if it is one.
+pub(crate) fn analyze(
+    project: &Project,
+    source: &Arc<Source>,
+    key: Option<&str>,
+    opts: &CheckOptions,
+    keep: bool,
+) -> Analysis {
+    let syntax = cadrage_syntax::parse(&source.text);
+    let mut ck = Checker {
+        project,
+        source,
+        opts,
+        findings: Vec::new(),
+        allowed: Vec::new(),
+        classifications: Vec::new(),
+        scenarios: Vec::new(),
+        scenario_count: 0,
+        keep,
+        lenient_dims: false,
+    };
+
+    // A project ruleset file: the project has already read and reported its rulesets.
+    let project_file = key.filter(|k| project.is_ruleset_file(k));
+    let mut local_rulesets: HashMap<SmolStr, Arc<Ruleset>> = HashMap::new();
+    match project_file {
+        Some(k) => ck.findings.extend(project.findings_of(k).iter().cloned()),
+        None => {
+            for e in &syntax.errors {
+                let f = Finding::engine(EngineCode::Syntax, ck.loc(e.span), e.message.clone())
+                    .with_help_opt(e.help.clone());
+                ck.findings.push(f);
+            }
+            let inputs: Vec<RulesetInput> = syntax
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Ruleset(r) => Some(RulesetInput { source: Arc::clone(source), syntax: r.clone() }),
+                    _ => None,
+                })
+                .collect();
+            if !inputs.is_empty() {
+                let outer = |name: &str| project.ruleset(name).cloned();
+                let (resolved, findings) = resolve_layer(&inputs, &outer);
+                local_rulesets = resolved;
+                ck.findings.extend(findings);
+                for rs in local_rulesets.values() {
+                    let ctx = project.compile(std::slice::from_ref(rs));
+                    ck.findings.extend(crate::project::test_findings_of(project, rs, &ctx));
+                }
+            }
+        }
+    }
+
+    let context = ck.file_context(&syntax, &local_rulesets);
+    ck.check_names(&syntax);
+    for item in &syntax.items {
+        match item {
+            Item::Scenario(s) => ck.scenario(context.as_deref(), s, &[]),
+            Item::Plan(p) => ck.plan(context.as_deref(), p),
+            Item::Use(_) | Item::Ruleset(_) => {}
+        }
+    }
+    ck.apply_engine_severities();
+    let mut findings = std::mem::take(&mut ck.findings);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    let mut allowed = std::mem::take(&mut ck.allowed);
+    allowed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    let report = FileReport {
+        source: Arc::clone(source),
+        findings,
+        allowed,
+        classifications: std::mem::take(&mut ck.classifications),
+        scenarios: ck.scenario_count,
+    };
+    let scenarios = std::mem::take(&mut ck.scenarios);
+    Analysis { report, syntax, context, local_rulesets, scenarios }
+}
+
+struct Checker<'p> {
+    project: &'p Project,
+    source: &'p Arc<Source>,
+    opts: &'p CheckOptions,
+    findings: Vec<Finding>,
+    allowed: Vec<AllowedFinding>,
+    classifications: Vec<Classification>,
+    scenarios: Vec<ScenarioInfo>,
+    scenario_count: usize,
+    keep: bool,
+    /// A `use` named an unknown ruleset: facts may come from it, so
+    /// unknown dimensions are not reported.
+    lenient_dims: bool,
+}
+
+/// The facts a block states, resolved once and shared by its scenarios.
+struct BlockFacts<'a> {
+    facts: Vec<(DimId, Slot, &'a ast::Fact)>,
+    origin: FactOrigin,
+}
+
+impl<'p> Checker<'p> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc::new(self.source, span)
+    }
+
+    fn push(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    // ------------------------------------------------------------ what the file uses
+
+    fn file_context(
+        &mut self,
+        syntax: &ast::SourceFile,
+        local: &HashMap<SmolStr, Arc<Ruleset>>,
+    ) -> Option<Arc<Context>> {
+        let lookup = |name: &str| local.get(name).or_else(|| self.project.ruleset(name)).cloned();
+        let mut scope: Vec<SmolStr> = self.project.ruleset_names();
+        scope.extend(local.keys().cloned());
+        scope.sort();
+        scope.dedup();
+
+        let uses: Vec<&ast::Name> = syntax
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Use(u) => Some(u.names.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let first_checked = syntax.items.iter().find_map(|i| match i {
+            Item::Scenario(s) => Some(s.name.span),
+            Item::Plan(p) => Some(p.name.span),
+            _ => None,
+        });
+
+        let mut used: Vec<Arc<Ruleset>> = Vec::new();
+        for name in &uses {
+            match lookup(&name.text) {
+                Some(r) => {
+                    if !used.iter().any(|u| u.name == r.name) {
+                        used.push(r);
+                    }
+                }
+                None => {
+                    self.lenient_dims = true;
+                    let suggestion = did_you_mean(&name.text, scope.iter().map(|s| s.as_str())).map(str::to_owned);
+                    let names: Vec<&str> = scope.iter().map(|s| s.as_str()).collect();
+                    let mut f = unknown_name_finding(
+                        EngineCode::UnknownRuleset,
+                        self.loc(name.span),
+                        format!("no ruleset is called `{}`", name.text),
+                        suggestion.clone(),
+                    );
+                    if suggestion.is_none() {
+                        f = f.with_help(format!("the rulesets this file can use are {}", list(&names)));
+                    }
+                    self.push(f);
+                }
+            }
+        }
+        if uses.is_empty() {
+            let span = first_checked?;
+            let default = self.project.default_ruleset();
+            match default {
+                Some(name) => used.extend(lookup(name)),
+                None if scope.len() == 1 => used.extend(scope.first().and_then(|n| lookup(n))),
+                None => {
+                    let names: Vec<&str> = scope.iter().map(|s| s.as_str()).collect();
+                    let f = Finding::engine(
+                        EngineCode::NoRuleset,
+                        self.loc(span),
+                        "this file does not say which ruleset checks it",
+                    )
+                    .with_help(format!(
+                        "add `use NAME` at the top of the file, with NAME one of {}, or set `default` in cadrage.toml",
+                        list(&names)
+                    ));
+                    self.push(f);
+                }
+            }
+        }
+        if used.is_empty() {
+            return None;
+        }
+        // One project ruleset: its context is compiled once for every file.
+        let ctx = match used.as_slice() {
+            [one] if !local.contains_key(&one.name) => self.project.context_of(&one.name),
+            _ => None,
+        }
+        .unwrap_or_else(|| Arc::new(self.project.compile(&used)));
+        if let Some(first_use) = uses.first() {
+            for clash in &ctx.clashes {
+                let f = Finding::engine(EngineCode::DuplicateName, self.loc(first_use.span), clash.clone());
+                self.push(f);
+            }
+        }
+        Some(ctx)
+    }
+
+    /// Scenario, plan and phase names are unique in a file.
+    fn check_names(&mut self, syntax: &ast::SourceFile) {
+        let mut seen: HashMap<SmolStr, (Span, &'static str)> = HashMap::new();
+        let mut check = |this: &mut Self, name: &ast::Name, what: &'static str| {
+            if let Some((first, first_what)) = seen.get(&name.text) {
+                let f = Finding::engine(
+                    EngineCode::DuplicateName,
+                    this.loc(name.span),
+                    format!("`{}` already names a {first_what} in this file", name.text),
+                )
+                .with_related(this.loc(*first), "first used here")
+                .with_help(format!(
+                    "give this {what} another name: scenarios, plans and phases are named once per file"
+                ));
+                this.push(f);
+            } else {
+                seen.insert(name.text.clone(), (name.span, what));
+            }
+        };
+        for item in &syntax.items {
+            match item {
+                Item::Scenario(s) => check(self, &s.name, "scenario"),
+                Item::Plan(p) => {
+                    check(self, &p.name, "plan");
+                    for stmt in &p.body {
+                        match stmt {
+                            PlanStmt::Phase(ph) => {
+                                check(self, &ph.name, "phase");
+                                for s in &ph.body {
+                                    if let PhaseStmt::Scenario(s) = s {
+                                        check(self, &s.name, "scenario");
+                                    }
+                                }
+                            }
+                            PlanStmt::Scenario(s) => check(self, &s.name, "scenario"),
+                            PlanStmt::Fact(_) => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ facts
+
+    fn plan(&mut self, ctx: Option<&Context>, plan: &ast::Plan) {
+        let plan_facts = ctx.map(|c| self.block_facts(c, plan.facts(), FactOrigin::Plan(plan.name.text.clone()), None));
+        for stmt in &plan.body {
+            match stmt {
+                PlanStmt::Scenario(s) => {
+                    let inherited: Vec<&BlockFacts<'_>> = plan_facts.iter().collect();
+                    self.scenario(ctx, s, &inherited);
+                }
+                PlanStmt::Phase(ph) => {
+                    let phase_facts =
+                        ctx.map(|c| self.block_facts(c, ph.facts(), FactOrigin::Phase(ph.name.text.clone()), None));
+                    for s in &ph.body {
+                        if let PhaseStmt::Scenario(s) = s {
+                            let inherited: Vec<&BlockFacts<'_>> = plan_facts.iter().chain(phase_facts.iter()).collect();
+                            self.scenario(ctx, s, &inherited);
+                        }
+                    }
+                }
+                PlanStmt::Fact(_) => {}
+            }
+        }
+    }
+
+    /// Resolves the facts of one block; reports each problem once.
+    fn block_facts<'a>(
+        &mut self,
+        ctx: &Context,
+        facts: impl Iterator<Item = &'a ast::Fact>,
+        origin: FactOrigin,
+        scenario: Option<&SmolStr>,
+    ) -> BlockFacts<'a> {
+        let mut out: Vec<(DimId, Slot, &'a ast::Fact)> = Vec::new();
+        for fact in facts {
+            let Some(dim) = self.fact_key(ctx, &fact.key, scenario) else { continue };
+            if let Some((_, _, first)) = out.iter().find(|(d, _, _)| *d == dim) {
+                let f = Finding::engine(
+                    EngineCode::DuplicateFact,
+                    self.loc(fact.key.span()),
+                    format!("`{}` is stated twice in this block", fact.key.as_str()),
+                )
+                .with_related(self.loc(first.key.span()), "first stated here")
+                .with_help("keep one of them: only the first counts")
+                .in_scenario(scenario);
+                self.push(f);
+                continue;
+            }
+            let slot = self.fact_value(ctx, dim, fact, scenario);
+            out.push((dim, slot, fact));
+        }
+        BlockFacts { facts: out, origin }
+    }
+
+    fn fact_key(&mut self, ctx: &Context, key: &DimRef, scenario: Option<&SmolStr>) -> Option<DimId> {
+        match key {
+            DimRef::Model(_) => Some(MODEL),
+            DimRef::Dim(n) => {
+                if let Some(d) = ctx.dim(&n.text) {
+                    return Some(d);
+                }
+                if !self.lenient_dims {
+                    let suggestion = did_you_mean(&n.text, ctx.dim_names()).map(str::to_owned);
+                    let rulesets: Vec<&str> = ctx.rulesets.iter().map(|r| r.name.as_str()).collect();
+                    let mut f = unknown_name_finding(
+                        EngineCode::UnknownDimension,
+                        self.loc(n.span),
+                        format!("`{}` is not a dimension of {}", n.text, ruleset_phrase(&rulesets)),
+                        suggestion.clone(),
+                    );
+                    if suggestion.is_none() {
+                        let names: Vec<&str> = ctx.dim_names().collect();
+                        f = f.with_help(format!("the dimensions are {}", list(&names)));
+                    }
+                    self.push(f.in_scenario(scenario));
+                }
+                None
+            }
+        }
+    }
+
+    fn fact_value(&mut self, ctx: &Context, dim: DimId, fact: &ast::Fact, scenario: Option<&SmolStr>) -> Slot {
+        let Some(d) = ctx.dims.get(dim) else { return Slot::Unknown };
+        let dim_name = d.name.clone();
+        match (&fact.value, d.kind) {
+            (FactValue::Text(s), DimensionKind::Text) => Slot::Text(s.value.clone()),
+            (FactValue::Names(_) | FactValue::Models(_), DimensionKind::Text) => {
+                let loc = self.loc(fact.value.span());
+                let written = loc.text().to_string();
+                let fix = Fix {
+                    title: "put the text in quotes".into(),
+                    replacement: cadrage_syntax::strings::quote(&written),
+                    loc: loc.clone(),
+                };
+                let f = Finding::engine(
+                    EngineCode::UnknownValue,
+                    loc,
+                    format!("`{dim_name}` is a text dimension: its value is written in quotes"),
+                )
+                .with_fix(Some(fix))
+                .in_scenario(scenario);
+                self.push(f);
+                Slot::Unknown
+            }
+            (FactValue::Text(s), _) => {
+                let loc = self.loc(s.span);
+                let f = if d.value_index(&s.value).is_some() {
+                    let fix =
+                        Fix { title: format!("write `{}`", s.value), replacement: s.value.clone(), loc: loc.clone() };
+                    Finding::engine(
+                        EngineCode::UnknownValue,
+                        loc,
+                        format!("`{dim_name}` takes a value name, not a text in quotes"),
+                    )
+                    .with_fix(Some(fix))
+                } else {
+                    let names: Vec<&str> = d.value_names().collect();
+                    Finding::engine(
+                        EngineCode::UnknownValue,
+                        loc,
+                        format!("`{dim_name}` takes a value name, not a text in quotes"),
+                    )
+                    .with_help(format!("its values are {}", list(&names)))
+                };
+                self.push(f.in_scenario(scenario));
+                Slot::Unknown
+            }
+            (FactValue::Names(names) | FactValue::Models(names), _) => {
+                let is_model = dim == MODEL;
+                let mut set = ValueSet::empty();
+                let mut unknown = false;
+                let mut kept: Vec<&ast::Name> = Vec::new();
+                for n in names {
+                    match d.value_index(&n.text) {
+                        Some(i) => {
+                            if set.contains(i) {
+                                let f = Finding::engine(
+                                    EngineCode::DuplicateFact,
+                                    self.loc(n.span),
+                                    format!("`{}` is listed twice in `{dim_name}`", n.text),
+                                )
+                                .in_scenario(scenario);
+                                self.push(f);
+                                continue;
+                            }
+                            set.insert(i);
+                            kept.push(n);
+                        }
+                        None => {
+                            unknown = true;
+                            let suggestion = did_you_mean(&n.text, d.value_names()).map(str::to_owned);
+                            let (code, message) = if is_model {
+                                let rulesets: Vec<&str> = ctx.rulesets.iter().map(|r| r.name.as_str()).collect();
+                                (
+                                    EngineCode::UnknownModel,
+                                    format!("`{}` is not a model of {}", n.text, ruleset_phrase(&rulesets)),
+                                )
+                            } else {
+                                (EngineCode::UnknownValue, format!("`{}` is not a value of `{dim_name}`", n.text))
+                            };
+                            let mut f = unknown_name_finding(code, self.loc(n.span), message, suggestion.clone());
+                            if suggestion.is_none() {
+                                let names: Vec<&str> = d.value_names().collect();
+                                let what = if is_model { "the models are" } else { "its values are" };
+                                f = f.with_help(format!("{what} {}", list(&names)));
+                            }
+                            self.push(f.in_scenario(scenario));
+                        }
+                    }
+                }
+                if d.kind == DimensionKind::One && names.len() > 1 {
+                    if let (Some(second), Some(last)) = (names.get(1), names.last()) {
+                        let f = Finding::engine(
+                            EngineCode::TooManyValues,
+                            self.loc(second.span.cover(last.span)),
+                            format!("`{dim_name}` takes one value"),
+                        )
+                        .with_help(format!(
+                            "only the first, `{}`, counts; declare the dimension `many` in its ruleset to allow several",
+                            names.first().map(|n| n.text.as_str()).unwrap_or("")
+                        ))
+                        .in_scenario(scenario);
+                        self.push(f);
+                    }
+                    if !unknown {
+                        // Keep the first value only.
+                        set = names
+                            .first()
+                            .and_then(|n| d.value_index(&n.text))
+                            .map(|i| ValueSet::empty().with(i))
+                            .unwrap_or_default();
+                    }
+                }
+                if unknown { Slot::Unknown } else { Slot::Values(set) }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ scenarios
+
+    fn scenario(&mut self, ctx: Option<&Context>, sc: &ast::Scenario, inherited: &[&BlockFacts<'_>]) {
+        self.scenario_count += 1;
+        let Some(ctx) = ctx else { return };
+        let name = sc.name.text.clone();
+        let own = self.block_facts(ctx, sc.facts(), FactOrigin::Scenario, Some(&name));
+
+        let mut facts: Vec<Option<FactRef<'_>>> = vec![None; ctx.dims.len()];
+        let mut origins: Vec<Option<FactOrigin>> = if self.keep { vec![None; ctx.dims.len()] } else { Vec::new() };
+        for block in inherited.iter().copied().chain(std::iter::once(&own)) {
+            let is_own = block.origin == FactOrigin::Scenario;
+            for (dim, slot, fact) in &block.facts {
+                if let Some(cell) = facts.get_mut(*dim) {
+                    *cell = Some(FactRef { slot: slot.clone(), fact, own: is_own });
+                }
+                if let Some(o) = origins.get_mut(*dim) {
+                    *o = Some(block.origin.clone());
+                }
+            }
+        }
+
+        // Rules.
+        let mut raw: Vec<Finding> = Vec::new();
+        let mut fired_expect: Vec<usize> = Vec::new();
+        let mut results: Vec<Tri> = if self.keep { Vec::with_capacity(ctx.rules.len()) } else { Vec::new() };
+        let env = MsgEnv { ctx, facts: &facts, scenario: &name };
+        for (i, rule) in ctx.rules.iter().enumerate() {
+            let t = eval(&rule.cond, &facts);
+            if self.keep {
+                results.push(t);
+            }
+            if t != Tri::True {
+                continue;
+            }
+            match &rule.conclusion {
+                CConclusion::Expect(_) => fired_expect.push(i),
+                CConclusion::Require(dims) => {
+                    let missing: Vec<&str> = dims
+                        .iter()
+                        .filter(|d| facts.get(**d).is_none_or(Option::is_none))
+                        .filter_map(|d| ctx.dims.get(*d).map(|x| x.name.as_str()))
+                        .collect();
+                    if !missing.is_empty() {
+                        let message = match &rule.def.message {
+                            Some(t) => env.render(t, None),
+                            None => format!("this scenario does not state {}", list_and(&missing)),
+                        };
+                        let label = format!("no {}", list_and(&missing));
+                        raw.push(self.rule_finding(rule, message, sc.name.span, &name).with_label(label));
+                    }
+                }
+                CConclusion::Deny => {
+                    let reason = deny_span(ctx, &rule.cond, &facts);
+                    let span = reason.map(|(s, _)| s).unwrap_or(sc.name.span);
+                    let label = reason.map(|(_, atom)| format!("matches `{}`", squash(atom.text())));
+                    let message = match &rule.def.message {
+                        Some(t) => env.render(t, None),
+                        None => match &rule.def.title {
+                            Some(title) => mid_sentence(title),
+                            None => format!("these facts are ruled out by `{}`", rule.def.path),
+                        },
+                    };
+                    let mut f = self.rule_finding(rule, message, span, &name);
+                    f.label = label;
+                    raw.push(f);
+                }
+            }
+        }
+
+        // Expected model: only the highest priority among the fired `expect` rules counts.
+        let chosen: Option<ValueSet> = match facts.get(MODEL).and_then(Option::as_ref) {
+            Some(FactRef { slot: Slot::Values(v), .. }) => Some(v.clone()),
+            _ => None,
+        };
+        let model_stated = facts.get(MODEL).is_some_and(Option::is_some);
+        let top = fired_expect.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.priority).max();
+        let (deciding, overridden): (Vec<usize>, Vec<usize>) =
+            fired_expect.iter().partition(|&&i| ctx.rules.get(i).is_some_and(|r| Some(r.def.priority) == top));
+        let mut expected: Option<Vec<ValueSet>> = None;
+        if !deciding.is_empty() {
+            let mut agreed: Vec<ValueSet> = alternatives(ctx, deciding.first().copied()).to_vec();
+            for &i in deciding.iter().skip(1) {
+                let alts = alternatives(ctx, Some(i));
+                agreed.retain(|a| alts.iter().any(|b| b.same(a)));
+            }
+            if deciding.len() > 1 && agreed.is_empty() {
+                raw.push(self.conflict(ctx, &deciding, sc, &name));
+            }
+            if let Some(chosen) = &chosen {
+                for &i in &deciding {
+                    let Some(rule) = ctx.rules.get(i) else { continue };
+                    let alts = alternatives(ctx, Some(i));
+                    if alts.iter().any(|a| a.same(chosen)) {
+                        continue;
+                    }
+                    let model_fact = facts.get(MODEL).and_then(Option::as_ref);
+                    let span = match model_fact {
+                        Some(f) if f.own => f.fact.value.span(),
+                        _ => sc.name.span,
+                    };
+                    let message = match &rule.def.message {
+                        Some(t) => env.render(t, Some(alts)),
+                        None => format!(
+                            "this scenario calls for {}, not {}",
+                            mid_sentence(&alternatives_display(ctx, alts)),
+                            mid_sentence(&ctx.models_display(chosen))
+                        ),
+                    };
+                    let target = if agreed.is_empty() { alts.first() } else { agreed.first() };
+                    let fix = target.map(|t| self.model_fix(ctx, sc, model_fact, t));
+                    let label = format!(
+                        "{} expected",
+                        alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect::<Vec<_>>().join(" or ")
+                    );
+                    let f = self.rule_finding(rule, message, span, &name).with_fix(fix).with_label(label);
+                    raw.push(f);
+                }
+            }
+            expected = Some(agreed);
+        }
+        if !model_stated {
+            raw.push(self.classified(ctx, sc, &name, expected.as_deref(), &deciding));
+        }
+        self.classifications.push(Classification {
+            scenario: name.clone(),
+            loc: self.loc(sc.name.span),
+            expected: expected.as_ref().map(|alts| alts.iter().map(|a| ctx.models_names(a)).collect()),
+            chosen: chosen_names(facts.get(MODEL).and_then(Option::as_ref)),
+        });
+
+        self.allows(ctx, sc, &name, raw);
+
+        if self.keep {
+            let infos = facts
+                .iter()
+                .enumerate()
+                .filter_map(|(dim, f)| {
+                    let f = f.as_ref()?;
+                    Some(FactInfo {
+                        dim,
+                        slot: f.slot.clone(),
+                        fact_span: f.fact.span,
+                        value_span: f.fact.value.span(),
+                        from: origins.get(dim).cloned().flatten().unwrap_or(FactOrigin::Scenario),
+                    })
+                })
+                .collect();
+            self.scenarios.push(ScenarioInfo {
+                name,
+                name_span: sc.name.span,
+                span: sc.span,
+                facts: infos,
+                results,
+                expected,
+                deciding,
+                overridden,
+                chosen,
+            });
+        }
+    }
+
+    fn rule_finding(&self, rule: &crate::context::CRule, message: String, span: Span, scenario: &SmolStr) -> Finding {
+        let def = &rule.def;
+        let mut f = Finding {
+            code: Code::Rule(def.path.clone()),
+            severity: rule.severity.unwrap_or(def.severity),
+            message,
+            help: def.why.clone(),
+            loc: self.loc(span),
+            label: None,
+            scenario: Some(scenario.clone()),
+            related: Vec::new(),
+            fix: None,
+            url: def.see.clone(),
+        };
+        f.related.push(crate::finding::Related { loc: def.loc.clone(), message: "rule defined here".into() });
+        if let Some(o) = &def.overridden_at {
+            f.related.push(crate::finding::Related { loc: o.clone(), message: "changed here".into() });
+        }
+        f
+    }
+
+    /// Replace the scenario's own `model` values, or add a `model` fact to it.
+    fn model_fix(&self, ctx: &Context, sc: &ast::Scenario, model_fact: Option<&FactRef<'_>>, target: &ValueSet) -> Fix {
+        let names = ctx.models_names(target).join(" + ");
+        match model_fact {
+            Some(f) if f.own => {
+                Fix { title: format!("use {names}"), replacement: names, loc: self.loc(f.fact.value.span()) }
+            }
+            _ => {
+                let (at, text) = insertion_in_block(&self.source.text, sc, &format!("model {names}"));
+                Fix { title: format!("add `model {names}`"), replacement: text, loc: self.loc(Span::at(at)) }
+            }
+        }
+    }
+
+    fn conflict(&self, ctx: &Context, deciding: &[usize], sc: &ast::Scenario, name: &SmolStr) -> Finding {
+        let rules: Vec<&crate::context::CRule> = deciding.iter().filter_map(|&i| ctx.rules.get(i)).collect();
+        let paths: Vec<String> = rules.iter().map(|r| r.def.path.to_string()).collect();
+        let paths_ref: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let wants: Vec<String> =
+            rules.iter().map(|r| mid_sentence(&alternatives_display(ctx, alternatives_of(ctx, r)))).collect();
+        let mut f = Finding::engine(
+            EngineCode::Conflict,
+            self.loc(sc.name.span),
+            format!("rules {} expect different models here: {}", list_and(&paths_ref), wants.join(" vs ")),
+        )
+        .with_help("give one of them a higher `priority`, or make their conditions exclusive")
+        .in_scenario(Some(name));
+        for r in rules {
+            f = f.with_related(r.def.loc.clone(), format!("rule `{}` defined here", r.def.path));
+        }
+        f
+    }
+
+    fn classified(
+        &self,
+        ctx: &Context,
+        sc: &ast::Scenario,
+        name: &SmolStr,
+        expected: Option<&[ValueSet]>,
+        deciding: &[usize],
+    ) -> Finding {
+        let (message, fix) = match expected {
+            None => ("no model chosen, and no rule decides one for these facts".to_string(), None),
+            Some([]) => ("no model chosen, and the rules that decide one disagree".to_string(), None),
+            Some(alts) => {
+                let fix = alts.first().map(|t| self.model_fix(ctx, sc, None, t));
+                (format!("no model chosen: the facts call for {}", mid_sentence(&alternatives_display(ctx, alts))), fix)
+            }
+        };
+        let mut f = Finding::engine(EngineCode::Classified, self.loc(sc.name.span), message)
+            .with_fix(fix)
+            .in_scenario(Some(name));
+        for r in deciding.iter().filter_map(|&i| ctx.rules.get(i)) {
+            f = f.with_related(r.def.loc.clone(), format!("decided by `{}`", r.def.path));
+        }
+        f
+    }
+
+    // ------------------------------------------------------------ allows
+
+    fn allows(&mut self, ctx: &Context, sc: &ast::Scenario, name: &SmolStr, raw: Vec<Finding>) {
+        struct Active<'a> {
+            path: RulePath,
+            allow: &'a ast::Allow,
+            used: bool,
+        }
+        let mut active: Vec<Active<'_>> = Vec::new();
+        for allow in sc.allows() {
+            let Some(path) = ctx.resolve_rule_path(&allow.path.ruleset.text, &allow.path.rule.text) else {
+                let wanted = allow.path.to_path_string();
+                let names = ctx.rule_path_names();
+                let suggestion = did_you_mean(&wanted, names.iter().map(String::as_str)).map(str::to_owned);
+                let f = unknown_name_finding(
+                    EngineCode::UnknownRule,
+                    self.loc(allow.path.span),
+                    format!("no rule `{wanted}` checks this scenario"),
+                    suggestion,
+                )
+                .in_scenario(Some(name));
+                self.push(f);
+                continue;
+            };
+            if allow.reason.is_none() {
+                let f = Finding::engine(
+                    EngineCode::MissingReason,
+                    self.loc(allow.path.span),
+                    format!("the allow of `{path}` gives no reason"),
+                )
+                .with_help(format!("say why it is fine in quotes: `allow {} \"...\"`", allow.path.to_path_string()))
+                .in_scenario(Some(name));
+                self.push(f);
+            }
+            if let Some(until) = &allow.until {
+                if until.key() < self.opts.today {
+                    let f = Finding::engine(
+                        EngineCode::ExpiredAllow,
+                        self.loc(until.span),
+                        format!("the allow of `{path}` expired on {until}"),
+                    )
+                    .with_help("the finding it silenced is reported again: fix the scenario, or renew the allow with a later date")
+                    .in_scenario(Some(name));
+                    self.push(f);
+                    continue;
+                }
+            }
+            active.push(Active { path, allow, used: false });
+        }
+        for f in raw {
+            let silenced = match &f.code {
+                Code::Rule(p) => active.iter_mut().find(|a| &a.path == p),
+                Code::Engine(_) => None,
+            };
+            let off = f.rule_path().is_some_and(|p| ctx.rule_by_path(p).is_some_and(|r| r.severity.is_none()));
+            match silenced {
+                Some(a) => {
+                    a.used = true;
+                    if !off {
+                        self.allowed.push(AllowedFinding {
+                            finding: f,
+                            reason: a.allow.reason.as_ref().map(|s| s.value.clone()),
+                            by: a.allow.by.as_ref().map(|s| s.value.clone()),
+                            until: a.allow.until.map(|d| d.to_string()),
+                            allow: self.loc(a.allow.span),
+                        });
+                    }
+                }
+                None => {
+                    if !off {
+                        self.findings.push(f);
+                    }
+                }
+            }
+        }
+        for a in active.iter().filter(|a| !a.used) {
+            let f = Finding::engine(
+                EngineCode::UnusedAllow,
+                self.loc(a.allow.path.span),
+                format!("`{}` finds nothing to allow in `{name}`", a.path),
+            )
+            .with_help("remove this allow: the rule no longer fires here")
+            .in_scenario(Some(name));
+            self.push(f);
+        }
+    }
+
+    fn apply_engine_severities(&mut self) {
+        let project = self.project;
+        self.findings.retain_mut(|f| match f.code {
+            Code::Engine(c) => match project.engine_severity(c) {
+                Some(s) => {
+                    f.severity = s;
+                    true
+                }
+                None => false,
+            },
+            Code::Rule(_) => true,
+        });
+    }
+}
+
+fn alternatives(ctx: &Context, rule: Option<usize>) -> &[ValueSet] {
+    match rule.and_then(|i| ctx.rules.get(i)) {
+        Some(r) => alternatives_of(ctx, r),
+        None => &[],
+    }
+}
+
+fn alternatives_of<'c>(_ctx: &Context, rule: &'c crate::context::CRule) -> &'c [ValueSet] {
+    match &rule.conclusion {
+        CConclusion::Expect(alts) => alts,
+        _ => &[],
+    }
+}
+
+fn alternatives_display(ctx: &Context, alts: &[ValueSet]) -> String {
+    alts.iter().map(|a| ctx.models_display(a)).collect::<Vec<_>>().join(" or ")
+}
+
+fn chosen_names(f: Option<&FactRef<'_>>) -> Option<Vec<SmolStr>> {
+    match &f?.fact.value {
+        FactValue::Models(names) | FactValue::Names(names) => Some(names.iter().map(|n| n.text.clone()).collect()),
+        FactValue::Text(_) => None,
+    }
+}
+
+/// A condition as written, on one line.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn ruleset_phrase(names: &[&str]) -> String {
+    match names {
+        [one] => format!("ruleset `{one}`"),
+        _ => format!("rulesets {}", list_and(names)),
+    }
+}
+
+/// A title in the middle of a sentence: "Community management" becomes
+/// "community management", but "KPO model" keeps its capitals.
+pub fn mid_sentence(title: &str) -> String {
+    let mut chars = title.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            let mut s: String = a.to_lowercase().collect();
+            s.push_str(title.get(a.len_utf8()..).unwrap_or(""));
+            s
+        }
+        _ => title.to_string(),
+    }
+}
+
+/// Where to insert a new statement at the start of a block, and the text to
+/// insert (a line break and the block's indentation included).
+pub fn insertion_in_block(text: &str, sc: &ast::Scenario, statement: &str) -> (usize, String) {
+    let open = sc.braces.open.end as usize;
+    let line_start = text.get(..sc.span.start as usize).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+    let indent: String = text.get(line_start..).unwrap_or("").chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    (open, format!("\n{indent}  {statement}"))
+}
+
+/// What a message's placeholders read from.
+struct MsgEnv<'a, 'f> {
+    ctx: &'a Context,
+    facts: &'a [Option<FactRef<'f>>],
+    scenario: &'a SmolStr,
+}
+
+impl MsgEnv<'_, '_> {
+    fn render(&self, t: &Template, expected: Option<&[ValueSet]>) -> String {
+        let mut out = String::new();
+        for (i, piece) in t.pieces.iter().enumerate() {
+            let at_start = i == 0;
+            let title = |s: String| if at_start { s } else { mid_sentence(&s) };
+            match piece {
+                Piece::Text(s) => out.push_str(s),
+                Piece::Scenario => out.push_str(self.scenario),
+                Piece::Model => match self.facts.get(MODEL).and_then(Option::as_ref) {
+                    Some(FactRef { slot: Slot::Values(v), .. }) => out.push_str(&title(self.ctx.models_display(v))),
+                    Some(f) => match &f.fact.value {
+                        FactValue::Names(n) | FactValue::Models(n) => {
+                            out.push_str(&n.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" + "))
+                        }
+                        FactValue::Text(s) => out.push_str(&s.value),
+                    },
+                    None => out.push_str("no model"),
+                },
+                Piece::Expected => match expected {
+                    Some(alts) if !alts.is_empty() => out.push_str(&title(alternatives_display(self.ctx, alts))),
+                    _ => out.push_str("no model"),
+                },
+                Piece::Dim(d) => {
+                    let value = self.ctx.dim(d).and_then(|id| self.facts.get(id)).and_then(Option::as_ref);
+                    match value.map(|f| &f.fact.value) {
+                        Some(FactValue::Text(s)) => out.push_str(&s.value),
+                        Some(FactValue::Names(n) | FactValue::Models(n)) => {
+                            out.push_str(&n.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(", "))
+                        }
+                        None => out.push_str("none"),
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Resolves the `given` facts of a ruleset test as a scenario's own facts,
+/// with the findings a scenario would get for them.
+pub(crate) fn resolve_givens<'a>(
+    project: &Project,
+    ctx: &Context,
+    source: &Arc<Source>,
+    givens: &'a [ast::Fact],
+) -> (Vec<Option<FactRef<'a>>>, Vec<Finding>) {
+    let opts = CheckOptions { today: (0, 0, 0) };
+    let mut ck = Checker {
+        project,
+        source,
+        opts: &opts,
+        findings: Vec::new(),
+        allowed: Vec::new(),
+        classifications: Vec::new(),
+        scenarios: Vec::new(),
+        scenario_count: 0,
+        keep: false,
+        lenient_dims: false,
+    };
+    let block = ck.block_facts(ctx, givens.iter(), FactOrigin::Scenario, None);
+    let mut facts: Vec<Option<FactRef<'a>>> = vec![None; ctx.dims.len()];
+    for (dim, slot, fact) in block.facts {
+        if let Some(cell) = facts.get_mut(dim) {
+            *cell = Some(FactRef { slot, fact, own: true });
+        }
+    }
+    (facts, ck.findings)
+}

@@ -1,0 +1,363 @@
+//! Findings: what the engine reports, from rules and from itself.
+//!
+//! One type for every finding, because rule findings come from data (a
+//! ruleset written by a user), not from a fixed list of Rust types. It
+//! implements [`miette::Diagnostic`], so any miette handler can render it;
+//! the CLI and the language server convert it in one place each.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+use smol_str::SmolStr;
+
+pub use cadrage_syntax::ast::SeverityLevel as Severity;
+
+use crate::source::{Loc, Source};
+
+/// The findings the engine reports itself, coded `cadrage::NAME`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EngineCode {
+    Syntax,
+    UnknownRuleset,
+    UnknownDimension,
+    UnknownValue,
+    UnknownModel,
+    UnknownRule,
+    DuplicateFact,
+    TooManyValues,
+    DuplicateName,
+    MissingReason,
+    UnusedAllow,
+    ExpiredAllow,
+    Conflict,
+    Classified,
+    ExtendsCycle,
+    DeadRule,
+    Gap,
+    UnusedValue,
+    TestFailed,
+    Io,
+    NoRuleset,
+}
+
+impl EngineCode {
+    pub const ALL: [EngineCode; 21] = [
+        EngineCode::Syntax,
+        EngineCode::UnknownRuleset,
+        EngineCode::UnknownDimension,
+        EngineCode::UnknownValue,
+        EngineCode::UnknownModel,
+        EngineCode::UnknownRule,
+        EngineCode::DuplicateFact,
+        EngineCode::TooManyValues,
+        EngineCode::DuplicateName,
+        EngineCode::MissingReason,
+        EngineCode::UnusedAllow,
+        EngineCode::ExpiredAllow,
+        EngineCode::Conflict,
+        EngineCode::Classified,
+        EngineCode::ExtendsCycle,
+        EngineCode::DeadRule,
+        EngineCode::Gap,
+        EngineCode::UnusedValue,
+        EngineCode::TestFailed,
+        EngineCode::Io,
+        EngineCode::NoRuleset,
+    ];
+
+    /// The name after `cadrage::`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineCode::Syntax => "syntax",
+            EngineCode::UnknownRuleset => "unknown-ruleset",
+            EngineCode::UnknownDimension => "unknown-dimension",
+            EngineCode::UnknownValue => "unknown-value",
+            EngineCode::UnknownModel => "unknown-model",
+            EngineCode::UnknownRule => "unknown-rule",
+            EngineCode::DuplicateFact => "duplicate-fact",
+            EngineCode::TooManyValues => "too-many-values",
+            EngineCode::DuplicateName => "duplicate-name",
+            EngineCode::MissingReason => "missing-reason",
+            EngineCode::UnusedAllow => "unused-allow",
+            EngineCode::ExpiredAllow => "expired-allow",
+            EngineCode::Conflict => "conflict",
+            EngineCode::Classified => "classified",
+            EngineCode::ExtendsCycle => "extends-cycle",
+            EngineCode::DeadRule => "dead-rule",
+            EngineCode::Gap => "gap",
+            EngineCode::UnusedValue => "unused-value",
+            EngineCode::TestFailed => "test-failed",
+            EngineCode::Io => "io",
+            EngineCode::NoRuleset => "no-ruleset",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EngineCode> {
+        EngineCode::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    pub fn default_severity(self) -> Severity {
+        match self {
+            EngineCode::UnusedAllow | EngineCode::ExpiredAllow | EngineCode::DeadRule => Severity::Warning,
+            EngineCode::Classified | EngineCode::Gap => Severity::Info,
+            EngineCode::UnusedValue => Severity::Hint,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// A finding's code: a rule path (`management.work_is_the_managers_job`) or
+/// an engine code (`cadrage::unknown-value`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Rule(RulePath),
+    Engine(EngineCode),
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Code::Rule(p) => write!(f, "{p}"),
+            Code::Engine(c) => write!(f, "cadrage::{}", c.name()),
+        }
+    }
+}
+
+/// `ruleset.rule`: where a rule was first defined.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RulePath {
+    pub ruleset: SmolStr,
+    pub rule: SmolStr,
+}
+
+impl fmt::Display for RulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.ruleset, self.rule)
+    }
+}
+
+/// Another place that explains a finding: the rule it comes from, the first
+/// of two duplicates...
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// A replacement that resolves a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    /// The text to put in place of `loc` (an empty `loc` inserts).
+    pub replacement: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// For a rule: its `why`. For a name that is not known: "did you mean".
+    pub help: Option<String>,
+    pub loc: Loc,
+    /// A few words under the underlined text (the condition that matched...).
+    pub label: Option<String>,
+    /// The scenario the finding is about, if any.
+    pub scenario: Option<SmolStr>,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+    /// A page that explains the finding (a rule's `see`).
+    pub url: Option<String>,
+}
+
+impl Finding {
+    pub fn engine(code: EngineCode, loc: Loc, message: impl Into<String>) -> Finding {
+        Finding {
+            code: Code::Engine(code),
+            severity: code.default_severity(),
+            message: message.into(),
+            help: None,
+            loc,
+            label: None,
+            scenario: None,
+            related: Vec::new(),
+            fix: None,
+            url: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Finding {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_help_opt(mut self, help: Option<String>) -> Finding {
+        self.help = help;
+        self
+    }
+
+    pub fn with_related(mut self, loc: Loc, message: impl Into<String>) -> Finding {
+        self.related.push(Related { loc, message: message.into() });
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix;
+        self
+    }
+
+    pub fn in_scenario(mut self, scenario: Option<&SmolStr>) -> Finding {
+        self.scenario = scenario.cloned();
+        self
+    }
+
+    pub fn engine_code(&self) -> Option<EngineCode> {
+        match self.code {
+            Code::Engine(c) => Some(c),
+            Code::Rule(_) => None,
+        }
+    }
+
+    pub fn rule_path(&self) -> Option<&RulePath> {
+        match &self.code {
+            Code::Rule(p) => Some(p),
+            Code::Engine(_) => None,
+        }
+    }
+
+    /// The order findings are printed in: file, then offset, then code.
+    pub fn sort_key(&self) -> (&str, u32, u32, String) {
+        (&self.loc.source.name, self.loc.span.start, self.loc.span.end, self.code.to_string())
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Finding {}
+
+impl Diagnostic for Finding {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info | Severity::Hint => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        // A "did you mean" help already says what its fix does.
+        let fix = self
+            .fix
+            .as_ref()
+            .filter(|f| self.help.as_deref().is_none_or(|h| !h.contains(&format!("`{}`", f.replacement))));
+        match (&self.help, fix) {
+            (Some(h), Some(f)) => Some(Box::new(format!("{h}\nfix: {}", f.title))),
+            (Some(h), None) => Some(Box::new(h)),
+            (None, Some(f)) => Some(Box::new(format!("fix: {}", f.title))),
+            (None, None) => None,
+        }
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.loc.source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = self.label.clone();
+        let mut labels = vec![LabeledSpan::new_primary_with_span(label, self.loc.span.range())];
+        // Related places in the same file are shown as secondary labels.
+        for r in self.related.iter().filter(|r| r.loc.same_file(&self.loc)) {
+            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), r.loc.span.range()));
+        }
+        Some(Box::new(labels.into_iter()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        let others: Vec<&'a dyn Diagnostic> =
+            self.related.iter().filter(|r| !r.loc.same_file(&self.loc)).map(|r| r as &dyn Diagnostic).collect();
+        if others.is_empty() { None } else { Some(Box::new(others.into_iter())) }
+    }
+}
+
+impl fmt::Display for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Related {}
+
+impl Diagnostic for Related {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.loc.source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(None, self.loc.span.range()))))
+    }
+}
+
+/// Counts of findings by severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub hint: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Info => self.info += 1,
+            Severity::Hint => self.hint += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: Counts) {
+        self.error += other.error;
+        self.warning += other.warning;
+        self.info += other.info;
+        self.hint += other.hint;
+    }
+
+    /// Is there a finding at or above `level`?
+    pub fn any_at_or_above(&self, level: Severity) -> bool {
+        match level {
+            Severity::Error => self.error > 0,
+            Severity::Warning => self.error + self.warning > 0,
+            Severity::Info => self.error + self.warning + self.info > 0,
+            Severity::Hint => self.error + self.warning + self.info + self.hint > 0,
+        }
+    }
+}
+
+/// Keeps `Arc<Source>` out of the way for callers that only have a source.
+pub fn loc(source: &Arc<Source>, span: cadrage_syntax::Span) -> Loc {
+    Loc::new(source, span)
+}

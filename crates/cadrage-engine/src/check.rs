@@ -276,7 +276,7 @@ impl<'p> Checker<'p> {
                         suggestion.clone(),
                     );
                     if suggestion.is_none() {
-                        f = f.with_help(format!("the rulesets this file can use are {}", list(&names)));
+                        f = f.with_help(format!("the rulesets this file can use are {}", list_and(&names)));
                     }
                     self.push(f);
                 }
@@ -437,7 +437,7 @@ impl<'p> Checker<'p> {
                     );
                     if suggestion.is_none() {
                         let names: Vec<&str> = ctx.dim_names().collect();
-                        f = f.with_help(format!("the dimensions are {}", list(&names)));
+                        f = f.with_help(format!("the dimensions are {}", list_and(&names)));
                     }
                     self.push(f.in_scenario(scenario));
                 }
@@ -487,7 +487,7 @@ impl<'p> Checker<'p> {
                         loc,
                         format!("`{dim_name}` takes a value name, not a text in quotes"),
                     )
-                    .with_help(format!("its values are {}", list(&names)))
+                    .with_help(format!("its values are {}", list_and(&names)))
                 };
                 self.push(f.in_scenario(scenario));
                 Slot::Unknown
@@ -529,7 +529,7 @@ impl<'p> Checker<'p> {
                             if suggestion.is_none() {
                                 let names: Vec<&str> = d.value_names().collect();
                                 let what = if is_model { "the models are" } else { "its values are" };
-                                f = f.with_help(format!("{what} {}", list(&names)));
+                                f = f.with_help(format!("{what} {}", list_and(&names)));
                             }
                             self.push(f.in_scenario(scenario));
                         }
@@ -617,8 +617,11 @@ impl<'p> Checker<'p> {
                 }
                 CConclusion::Deny => {
                     let reason = deny_span(ctx, &rule.cond, &facts);
-                    let span = reason.map(|(s, _)| s).unwrap_or(sc.name.span);
-                    let label = reason.map(|(_, atom)| format!("matches `{}`", squash(atom.text())));
+                    let span = reason.map(|(s, _, _)| s).unwrap_or(sc.name.span);
+                    let label = reason.map(|(_, atom, value)| {
+                        let not = if value { "" } else { "not " };
+                        format!("matches `{not}{}`", squash(atom.text()))
+                    });
                     let message = match &rule.def.message {
                         Some(t) => env.render(t, None),
                         None => match &rule.def.title {
@@ -668,8 +671,8 @@ impl<'p> Checker<'p> {
                         Some(t) => env.render(t, Some(alts)),
                         None => format!(
                             "this scenario calls for {}, not {}",
-                            mid_sentence(&alternatives_display(ctx, alts)),
-                            mid_sentence(&ctx.models_display(chosen))
+                            alternatives_display(ctx, alts, true),
+                            ctx.models_display(chosen, true)
                         ),
                     };
                     let target = if agreed.is_empty() { alts.first() } else { agreed.first() };
@@ -765,7 +768,7 @@ impl<'p> Checker<'p> {
         let paths: Vec<String> = rules.iter().map(|r| r.def.path.to_string()).collect();
         let paths_ref: Vec<&str> = paths.iter().map(String::as_str).collect();
         let wants: Vec<String> =
-            rules.iter().map(|r| mid_sentence(&alternatives_display(ctx, alternatives_of(ctx, r)))).collect();
+            rules.iter().map(|r| alternatives_display(ctx, alternatives_of(ctx, r), true)).collect();
         let mut f = Finding::engine(
             EngineCode::Conflict,
             self.loc(sc.name.span),
@@ -792,7 +795,7 @@ impl<'p> Checker<'p> {
             Some([]) => ("no model chosen, and the rules that decide one disagree".to_string(), None),
             Some(alts) => {
                 let fix = alts.first().map(|t| self.model_fix(ctx, sc, None, t));
-                (format!("no model chosen: the facts call for {}", mid_sentence(&alternatives_display(ctx, alts))), fix)
+                (format!("no model chosen: the facts call for {}", alternatives_display(ctx, alts, true)), fix)
             }
         };
         let mut f = Finding::engine(EngineCode::Classified, self.loc(sc.name.span), message)
@@ -818,13 +821,17 @@ impl<'p> Checker<'p> {
                 let wanted = allow.path.to_path_string();
                 let names = ctx.rule_path_names();
                 let suggestion = did_you_mean(&wanted, names.iter().map(String::as_str)).map(str::to_owned);
-                let f = unknown_name_finding(
+                let mut f = unknown_name_finding(
                     EngineCode::UnknownRule,
                     self.loc(allow.path.span),
                     format!("no rule `{wanted}` checks this scenario"),
-                    suggestion,
+                    suggestion.clone(),
                 )
                 .in_scenario(Some(name));
+                if suggestion.is_none() {
+                    let used: Vec<&str> = ctx.rulesets.iter().map(|r| r.name.as_str()).collect();
+                    f = f.with_help(format!("a rule path is `RULESET.rule`, with a ruleset this file uses: {}", list_and(&used)));
+                }
                 self.push(f);
                 continue;
             };
@@ -920,8 +927,8 @@ fn alternatives_of<'c>(_ctx: &Context, rule: &'c crate::context::CRule) -> &'c [
     }
 }
 
-fn alternatives_display(ctx: &Context, alts: &[ValueSet]) -> String {
-    alts.iter().map(|a| ctx.models_display(a)).collect::<Vec<_>>().join(" or ")
+fn alternatives_display(ctx: &Context, alts: &[ValueSet], mid_sentence: bool) -> String {
+    alts.iter().enumerate().map(|(i, a)| ctx.models_display(a, mid_sentence || i > 0)).collect::<Vec<_>>().join(" or ")
 }
 
 fn chosen_names(f: Option<&FactRef<'_>>) -> Option<Vec<SmolStr>> {
@@ -977,13 +984,12 @@ impl MsgEnv<'_, '_> {
     fn render(&self, t: &Template, expected: Option<&[ValueSet]>) -> String {
         let mut out = String::new();
         for (i, piece) in t.pieces.iter().enumerate() {
-            let at_start = i == 0;
-            let title = |s: String| if at_start { s } else { mid_sentence(&s) };
+            let mid = i > 0;
             match piece {
                 Piece::Text(s) => out.push_str(s),
                 Piece::Scenario => out.push_str(self.scenario),
                 Piece::Model => match self.facts.get(MODEL).and_then(Option::as_ref) {
-                    Some(FactRef { slot: Slot::Values(v), .. }) => out.push_str(&title(self.ctx.models_display(v))),
+                    Some(FactRef { slot: Slot::Values(v), .. }) => out.push_str(&self.ctx.models_display(v, mid)),
                     Some(f) => match &f.fact.value {
                         FactValue::Names(n) | FactValue::Models(n) => {
                             out.push_str(&n.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" + "))
@@ -993,7 +999,7 @@ impl MsgEnv<'_, '_> {
                     None => out.push_str("no model"),
                 },
                 Piece::Expected => match expected {
-                    Some(alts) if !alts.is_empty() => out.push_str(&title(alternatives_display(self.ctx, alts))),
+                    Some(alts) if !alts.is_empty() => out.push_str(&alternatives_display(self.ctx, alts, mid)),
                     _ => out.push_str("no model"),
                 },
                 Piece::Dim(d) => {

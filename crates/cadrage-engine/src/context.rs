@@ -305,10 +305,14 @@ impl Context {
         })
     }
 
-    /// A set of models by title, joined with ` + `.
-    pub fn models_display(&self, set: &ValueSet) -> String {
+    /// A set of models by title, joined with ` + `. In the middle of a
+    /// sentence, each title loses its capital (see [`crate::check::mid_sentence`]).
+    pub fn models_display(&self, set: &ValueSet, mid_sentence: bool) -> String {
         let Some(d) = self.model_dim() else { return String::new() };
-        set.iter().filter_map(|i| d.values.get(i)).map(|v| v.display().to_string()).collect::<Vec<_>>().join(" + ")
+        let titles = set.iter().filter_map(|i| d.values.get(i)).map(|v| v.display());
+        let shown: Vec<String> =
+            titles.enumerate().map(|(i, t)| if mid_sentence || i > 0 { crate::check::mid_sentence(t) } else { t.to_string() }).collect();
+        shown.join(" + ")
     }
 
     /// A set of models by name, joined with ` + `.

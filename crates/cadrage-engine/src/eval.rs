@@ -95,14 +95,15 @@ pub fn eval_atom(dim: DimId, test: &CTest, facts: &Facts<'_>) -> Tri {
     }
 }
 
-/// The atoms that make `c` have the value `want`, in condition order: for
-/// a rule that fired, the reasons it fired.
-pub fn reasons<'c>(c: &'c CCond, facts: &Facts<'_>, want: bool, out: &mut Vec<&'c CCond>) {
+/// The atoms that make `c` have the value `want`, in condition order, each
+/// with the value it has (an atom under `not` counts by being false): for a
+/// rule that fired, the reasons it fired.
+pub fn reasons<'c>(c: &'c CCond, facts: &Facts<'_>, want: bool, out: &mut Vec<(&'c CCond, bool)>) {
     let wanted = if want { Tri::True } else { Tri::False };
     match c {
         CCond::Atom { dim, test, .. } => {
             if eval_atom(*dim, test, facts) == wanted {
-                out.push(c);
+                out.push((c, want));
             }
         }
         CCond::Not(x) => reasons(x, facts, !want, out),
@@ -118,22 +119,29 @@ pub fn reasons<'c>(c: &'c CCond, facts: &Facts<'_>, want: bool, out: &mut Vec<&'
 
 /// Where to point for a fired rule: the value of the first fact, in the
 /// condition's order, whose atom made it true and that the scenario states
-/// itself, with that atom. `None` when every such fact is inherited.
-pub fn deny_span<'c>(ctx: &Context, c: &'c CCond, facts: &Facts<'_>) -> Option<(Span, &'c crate::source::Loc)> {
+/// itself, with that atom and its value. `None` when every such fact is
+/// inherited.
+pub fn deny_span<'c>(
+    ctx: &Context,
+    c: &'c CCond,
+    facts: &Facts<'_>,
+) -> Option<(Span, &'c crate::source::Loc, bool)> {
     let mut atoms = Vec::new();
     reasons(c, facts, true, &mut atoms);
-    for atom in atoms {
+    for (atom, value) in atoms {
         let CCond::Atom { dim, test, loc } = atom else { continue };
         let Some(f) = facts.get(*dim).and_then(Option::as_ref) else { continue };
         if !f.own {
             continue;
         }
         if let CTest::AnyOf(set) = test {
-            if let Some(span) = matching_value_span(ctx, *dim, f.fact, set) {
-                return Some((span, loc));
+            if value {
+                if let Some(span) = matching_value_span(ctx, *dim, f.fact, set) {
+                    return Some((span, loc, value));
+                }
             }
         }
-        return Some((f.fact.value.span(), loc));
+        return Some((f.fact.value.span(), loc, value));
     }
     None
 }

@@ -11,7 +11,7 @@ use smol_str::SmolStr;
 use crate::finding::{EngineCode, Finding, Fix, RulePath, Severity};
 use crate::model::*;
 use crate::source::{Loc, Source};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, list_and};
 
 /// A ruleset as written, with the source it was read from.
 #[derive(Clone)]
@@ -446,13 +446,16 @@ impl Builder<'_> {
                 Some(d) => Some((n.text.clone(), Some(Arc::clone(d)))),
                 None => {
                     let names = self.dim_names();
-                    let suggestion = did_you_mean(n.as_str(), names).map(str::to_owned);
-                    let f = unknown_name_finding(
+                    let suggestion = did_you_mean(n.as_str(), names.iter().copied()).map(str::to_owned);
+                    let mut f = unknown_name_finding(
                         EngineCode::UnknownDimension,
                         self.loc(n.span),
                         format!("`{}` is not a dimension of ruleset `{}`", n.text, self.name),
-                        suggestion,
+                        suggestion.clone(),
                     );
+                    if suggestion.is_none() {
+                        f = f.with_help(format!("the dimensions are {}", list_and(&names)));
+                    }
                     self.findings.push(f);
                     None
                 }
@@ -468,13 +471,16 @@ impl Builder<'_> {
                     return true;
                 }
                 let names: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
-                let suggestion = did_you_mean(v.as_str(), names).map(str::to_owned);
-                let f = unknown_name_finding(
+                let suggestion = did_you_mean(v.as_str(), names.iter().copied()).map(str::to_owned);
+                let mut f = unknown_name_finding(
                     EngineCode::UnknownModel,
                     self.loc(v.span),
                     format!("`{}` is not a model of ruleset `{}`", v.text, self.name),
-                    suggestion,
+                    suggestion.clone(),
                 );
+                if suggestion.is_none() {
+                    f = f.with_help(format!("the models are {}", list_and(&names)));
+                }
                 self.findings.push(f);
                 false
             }
@@ -483,13 +489,16 @@ impl Builder<'_> {
                     return true;
                 }
                 let names: Vec<&str> = d.values.iter().map(|x| x.name.as_str()).collect();
-                let suggestion = did_you_mean(v.as_str(), names).map(str::to_owned);
-                let f = unknown_name_finding(
+                let suggestion = did_you_mean(v.as_str(), names.iter().copied()).map(str::to_owned);
+                let mut f = unknown_name_finding(
                     EngineCode::UnknownValue,
                     self.loc(v.span),
                     format!("`{}` is not a value of `{dim_name}`", v.text),
-                    suggestion,
+                    suggestion.clone(),
                 );
+                if suggestion.is_none() {
+                    f = f.with_help(format!("its values are {}", list_and(&names)));
+                }
                 self.findings.push(f);
                 false
             }

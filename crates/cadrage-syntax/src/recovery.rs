@@ -100,7 +100,20 @@ pub(crate) fn explain(text: &str, span: Span, context: Context) -> SyntaxError {
         join_or(&words)
     };
     let underline = if found.span.is_empty() { Span::at(at) } else { found.span };
-    let help = hint_for(&found.text, context, &words);
+    if matches!(found.kind, FoundKind::OpenText) {
+        return SyntaxError {
+            span: underline,
+            message: "this text has no closing `\"`".into(),
+            help: Some("a text in `\"` ends on its line; write `\"\"\"` around text on several lines".into()),
+        };
+    }
+    let help = hint_for(&found.text, context, &words).or_else(|| {
+        // A name followed by a letter it cannot hold: `réunion` reads as `r` + `é`.
+        let prev = text.get(..underline.start as usize).and_then(|t| t.chars().next_back());
+        let first = found.text.chars().next();
+        (prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && first.is_some_and(|c| !c.is_ascii() && c.is_alphabetic()))
+            .then(|| "names use only the ASCII letters a to z, digits and `_`; a title in quotes can hold any text".into())
+    });
     SyntaxError { span: underline, message: format!("expected {expected_text}, found {}", found.describe()), help }
 }
 
@@ -130,6 +143,8 @@ enum FoundKind {
     EndOfLine,
     Word,
     Text,
+    /// A `"` with no closing quote on its line.
+    OpenText,
     Char,
 }
 
@@ -139,6 +154,7 @@ impl Found {
             FoundKind::EndOfFile => "the end of the file".into(),
             FoundKind::EndOfLine => "the end of the line".into(),
             FoundKind::Text => "a text in quotes".into(),
+            FoundKind::OpenText => "a text with no closing `\"`".into(),
             FoundKind::Word | FoundKind::Char => format!("`{}`", self.text),
         }
     }
@@ -163,12 +179,25 @@ fn token_at(text: &str, at: usize) -> Found {
     if c == '"' {
         let line_len = trimmed.find('\n').unwrap_or(trimmed.len());
         let body = trimmed.get(1..line_len).unwrap_or("");
-        let len = body.find('"').map(|i| i + 2).unwrap_or(line_len);
-        return Found {
-            text: trimmed.get(..len).unwrap_or("").to_string(),
-            span: Span::new(start, start + len),
-            kind: FoundKind::Text,
+        // A closing quote not preceded by a backslash.
+        let mut close = None;
+        let mut escaped = false;
+        for (i, ch) in body.char_indices() {
+            match ch {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    close = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let (len, kind) = match close {
+            Some(i) => (i + 2, FoundKind::Text),
+            None if trimmed.starts_with("\"\"\"") => (3, FoundKind::OpenText),
+            None => (line_len, FoundKind::OpenText),
         };
+        return Found { text: trimmed.get(..len).unwrap_or("").to_string(), span: Span::new(start, start + len), kind };
     }
     Found { text: c.to_string(), span: Span::new(start, start + c.len_utf8()), kind: FoundKind::Char }
 }
@@ -189,8 +218,17 @@ fn hint_for(found: &str, context: Context, expected: &[&str]) -> Option<String> 
             return Some(format!("names are lower-case snake_case: `{}`", snake_case(found)));
         }
     }
-    if found == "-" && wants_name {
+    if crate::KEYWORDS.contains(&found) && wants_name {
+        return Some(format!("`{found}` is a keyword of the language: it cannot be a name"));
+    }
+    if found == "-" {
         return Some("names use `_` between words, not `-`".into());
+    }
+    if found == "=" || found == ":" {
+        return Some(format!("a fact is written `dimension value`, without `{found}`"));
+    }
+    if found == "allow" && matches!(context, Context::Plan | Context::Phase) {
+        return Some("`allow` is written in scenarios only".into());
     }
     if found.chars().next().is_some_and(|c| c.is_ascii_digit()) && wants_name {
         return Some("names start with a letter or `_`".into());

@@ -146,7 +146,11 @@ pub fn load_project(config_path: Option<&Path>, cwd: &Path) -> Result<Project, T
             );
             return Err(ToolError::Config(Box::new(e)));
         }
-        let files = if p.is_dir() { collect(&[p.clone()]).unwrap_or_default() } else { vec![(display(&p), p.clone())] };
+        let files = if p.is_dir() {
+            collect(std::slice::from_ref(&p)).unwrap_or_default()
+        } else {
+            vec![(display(&p), p.clone())]
+        };
         for (_, file) in files {
             let abs = canonical(&file);
             let name = for_people(&abs, cwd);

@@ -830,7 +830,10 @@ impl<'p> Checker<'p> {
                 .in_scenario(Some(name));
                 if suggestion.is_none() {
                     let used: Vec<&str> = ctx.rulesets.iter().map(|r| r.name.as_str()).collect();
-                    f = f.with_help(format!("a rule path is `RULESET.rule`, with a ruleset this file uses: {}", list_and(&used)));
+                    f = f.with_help(format!(
+                        "a rule path is `RULESET.rule`, with a ruleset this file uses: {}",
+                        list_and(&used)
+                    ));
                 }
                 self.push(f);
                 continue;

@@ -310,8 +310,10 @@ impl Context {
     pub fn models_display(&self, set: &ValueSet, mid_sentence: bool) -> String {
         let Some(d) = self.model_dim() else { return String::new() };
         let titles = set.iter().filter_map(|i| d.values.get(i)).map(|v| v.display());
-        let shown: Vec<String> =
-            titles.enumerate().map(|(i, t)| if mid_sentence || i > 0 { crate::check::mid_sentence(t) } else { t.to_string() }).collect();
+        let shown: Vec<String> = titles
+            .enumerate()
+            .map(|(i, t)| if mid_sentence || i > 0 { crate::check::mid_sentence(t) } else { t.to_string() })
+            .collect();
         shown.join(" + ")
     }
 

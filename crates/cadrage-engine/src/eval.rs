@@ -121,11 +121,7 @@ pub fn reasons<'c>(c: &'c CCond, facts: &Facts<'_>, want: bool, out: &mut Vec<(&
 /// condition's order, whose atom made it true and that the scenario states
 /// itself, with that atom and its value. `None` when every such fact is
 /// inherited.
-pub fn deny_span<'c>(
-    ctx: &Context,
-    c: &'c CCond,
-    facts: &Facts<'_>,
-) -> Option<(Span, &'c crate::source::Loc, bool)> {
+pub fn deny_span<'c>(ctx: &Context, c: &'c CCond, facts: &Facts<'_>) -> Option<(Span, &'c crate::source::Loc, bool)> {
     let mut atoms = Vec::new();
     reasons(c, facts, true, &mut atoms);
     for (atom, value) in atoms {

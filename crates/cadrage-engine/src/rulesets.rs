@@ -37,8 +37,7 @@ pub fn resolve_layer(inputs: &[RulesetInput], outer: Outer<'_>) -> (HashMap<Smol
     };
     for (i, input) in inputs.iter().enumerate() {
         let name = input.syntax.name.text.clone();
-        if let Some(&first) = r.inputs.get(&name) {
-            let first: &RulesetInput = &inputs[first];
+        if let Some(first) = r.inputs.get(&name).and_then(|&f| inputs.get(f)) {
             r.findings.push(
                 Finding::engine(
                     EngineCode::DuplicateName,

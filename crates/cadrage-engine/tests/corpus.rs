@@ -41,7 +41,11 @@ fn run(name: &str, text: &str) -> Result<String, String> {
             "today" => {
                 let parts: Vec<&str> = value.split('-').collect();
                 let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u16>().ok()).ok_or("bad date");
-                today = (num(0)?, u8::try_from(num(1)?).map_err(|e| e.to_string())?, u8::try_from(num(2)?).map_err(|e| e.to_string())?);
+                today = (
+                    num(0)?,
+                    u8::try_from(num(1)?).map_err(|e| e.to_string())?,
+                    u8::try_from(num(2)?).map_err(|e| e.to_string())?,
+                );
             }
             "config" => {
                 config.push_str(value);
@@ -57,7 +61,7 @@ fn run(name: &str, text: &str) -> Result<String, String> {
         builder = builder.without_builtins();
     }
     let project = builder.build();
-    for e in project.validate_config() {
+    if let Some(e) = project.validate_config().first() {
         return Err(format!("config: {}", e.message));
     }
     let source = Source::new(format!("{name}.cadrage"), text);
@@ -137,7 +141,8 @@ fn render_finding(out: &mut String, f: &Finding) {
         let _ = writeln!(out, "  fix: {} ({} `{}` -> {:?})", x.title, pos(&x.loc), shown(x.loc.text()), x.replacement);
     }
     for r in &f.related {
-        let _ = writeln!(out, "  related: {} {} `{}`: {}", r.loc.source.name, pos(&r.loc), shown(r.loc.text()), r.message);
+        let _ =
+            writeln!(out, "  related: {} {} `{}`: {}", r.loc.source.name, pos(&r.loc), shown(r.loc.text()), r.message);
     }
     if let Some(u) = &f.url {
         let _ = writeln!(out, "  see: {u}");

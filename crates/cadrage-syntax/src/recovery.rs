@@ -111,8 +111,9 @@ pub(crate) fn explain(text: &str, span: Span, context: Context) -> SyntaxError {
         // A name followed by a letter it cannot hold: `réunion` reads as `r` + `é`.
         let prev = text.get(..underline.start as usize).and_then(|t| t.chars().next_back());
         let first = found.text.chars().next();
-        (prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && first.is_some_and(|c| !c.is_ascii() && c.is_alphabetic()))
-            .then(|| "names use only the ASCII letters a to z, digits and `_`; a title in quotes can hold any text".into())
+        (prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && first.is_some_and(|c| !c.is_ascii() && c.is_alphabetic()))
+        .then(|| "names use only the ASCII letters a to z, digits and `_`; a title in quotes can hold any text".into())
     });
     SyntaxError { span: underline, message: format!("expected {expected_text}, found {}", found.describe()), help }
 }
@@ -213,10 +214,11 @@ fn join_or(words: &[&str]) -> String {
 /// Extra help for common slips.
 fn hint_for(found: &str, context: Context, expected: &[&str]) -> Option<String> {
     let wants_name = expected.iter().any(|w| w.contains("name") || w.contains("value") || w.contains("fact"));
-    if found.chars().any(|c| c.is_ascii_uppercase()) && found.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        if wants_name || context != Context::Top {
-            return Some(format!("names are lower-case snake_case: `{}`", snake_case(found)));
-        }
+    if found.chars().any(|c| c.is_ascii_uppercase())
+        && found.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && (wants_name || context != Context::Top)
+    {
+        return Some(format!("names are lower-case snake_case: `{}`", snake_case(found)));
     }
     if crate::KEYWORDS.contains(&found) && wants_name {
         return Some(format!("`{found}` is a keyword of the language: it cannot be a name"));

@@ -25,20 +25,17 @@ impl Human {
     /// The last line: what was checked and what was found.
     pub fn summary(&self, files: usize, scenarios: usize, counts: Counts, allowed: usize) -> String {
         let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut parts = vec![
-            plural(counts.error, "error", "errors"),
-            plural(counts.warning, "warning", "warnings"),
-            plural(counts.info, "info", "infos"),
-            plural(counts.hint, "hint", "hints"),
-        ];
+        let mut errors = plural(counts.error, "error", "errors");
+        let mut warnings = plural(counts.warning, "warning", "warnings");
         if self.color {
             if counts.error > 0 {
-                parts[0] = parts[0].red().bold().to_string();
+                errors = errors.red().bold().to_string();
             }
             if counts.warning > 0 {
-                parts[1] = parts[1].yellow().bold().to_string();
+                warnings = warnings.yellow().bold().to_string();
             }
         }
+        let parts = [errors, warnings, plural(counts.info, "info", "infos"), plural(counts.hint, "hint", "hints")];
         let mut line = format!(
             "checked {} ({}): {}",
             plural(files, "file", "files"),

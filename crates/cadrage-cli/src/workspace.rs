@@ -142,7 +142,7 @@ pub fn load_project(config_path: Option<&Path>, cwd: &Path) -> Result<Project, T
                 entry.span(),
                 format!("the ruleset path `{}` does not exist", entry.get_ref()),
                 "this path",
-                Some(format!("paths are relative to the folder of {shown}")),
+                Some(format!("paths are relative to the project file's folder: `{}`", for_people(root, cwd))),
             );
             return Err(ToolError::Config(Box::new(e)));
         }

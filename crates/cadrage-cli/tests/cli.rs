@@ -3,6 +3,8 @@
 //! projects under `tests/projects/`; every run starts in the repository root
 //! so that the paths in the output are the ones a user would see.
 
+#![expect(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -10,7 +10,7 @@ use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Proj
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
-use crate::output::{Rendered, Renderer, human::Human, json::Json};
+use crate::output::{Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
 use crate::workspace::{self, ToolError};
 
 /// One unit of output: a checked file, or a project ruleset file with
@@ -59,6 +59,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let renderer: Box<dyn Renderer> = match args.format {
         Format::Human => Box::new(Human::new(color, width)),
         Format::Json => Box::new(Json),
+        Format::Sarif => Box::new(Sarif),
+        Format::Github => Box::new(Github),
+        Format::Junit => Box::new(Junit { threshold: threshold(args.fail_on) }),
     };
     let progress = Progress::new(work.len());
 
@@ -95,7 +98,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
                     });
                     allowed_lines.push_str(&r.allowed);
                 }
-                Format::Json => parts.push(r),
+                Format::Github => {
+                    let _ = out.write_all(r.findings.as_bytes());
+                }
+                Format::Json | Format::Sarif | Format::Junit => parts.push(r),
             }
         }
     }
@@ -113,18 +119,33 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
         Format::Json => {
             let _ = out.write_all(crate::output::json::document(file_count, &parts).as_bytes());
         }
+        Format::Sarif => {
+            let _ = out.write_all(crate::output::sarif::document(&loaded.projects, &parts).as_bytes());
+        }
+        Format::Junit => {
+            let _ = out.write_all(crate::output::junit::document(&parts).as_bytes());
+        }
+        Format::Github => {
+            // A plain line for the log; annotations are the commands above.
+            let human = Human::new(false, width);
+            let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
+        }
     }
     let _ = out.flush();
 
-    let threshold = match args.fail_on {
+    let failed = threshold(args.fail_on).is_some_and(|t| totals.any_at_or_above(t));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The lowest severity that fails the run (`None`: never).
+fn threshold(fail_on: FailOn) -> Option<Severity> {
+    match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Hint => Some(Severity::Hint),
         FailOn::Never => None,
-    };
-    let failed = threshold.is_some_and(|t| totals.any_at_or_above(t));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    }
 }
 
 fn check_target(t: &workspace::Target, opts: &CheckOptions) -> FileReport {

@@ -32,6 +32,8 @@ Examples:
   cadrage check                          # every *.cadrage file below the current folder
   cadrage check examples plans/q3.cadrage
   cadrage check plans --format json      # one JSON document on stdout (docs/cli.md)
+  cadrage check plans --format sarif > cadrage.sarif   # for code scanning (docs/ci.md)
+  cadrage check plans --format github    # annotations in GitHub Actions
   cadrage check plans --fail-on warning  # exit 1 on warnings too
   cadrage check plans --today 2027-07-01 # judge `allow ... until` as of that day
 
@@ -66,8 +68,14 @@ pub struct CheckArgs {
 pub enum Format {
     /// Findings with source snippets, for people
     Human,
-    /// One JSON document (docs/cli.md)
+    /// One JSON document (docs/language.md, section 8)
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (docs/ci.md)
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on pull requests
+    Github,
+    /// JUnit XML: a test case per scenario, for CI test reports
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

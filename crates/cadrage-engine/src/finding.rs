@@ -93,6 +93,33 @@ impl EngineCode {
         }
     }
 
+    /// One line on what the code reports, for rule lists (SARIF, `cadrage rules`).
+    pub fn description(self) -> &'static str {
+        match self {
+            EngineCode::Syntax => "text that does not follow the cadrage syntax",
+            EngineCode::UnknownRuleset => "`use` names a ruleset that is not loaded",
+            EngineCode::UnknownDimension => "a fact names a dimension that no used ruleset declares",
+            EngineCode::UnknownValue => "a fact gives a value outside its dimension's domain",
+            EngineCode::UnknownModel => "`model` names a model that no used ruleset declares",
+            EngineCode::UnknownRule => "an `allow`, a test or the project file names a rule that is not loaded",
+            EngineCode::DuplicateFact => "a fact or a value is stated twice in one block",
+            EngineCode::TooManyValues => "a single-valued dimension is given several values",
+            EngineCode::DuplicateName => "two scenarios, plans, phases or ruleset items share a name",
+            EngineCode::MissingReason => "an `allow` gives no reason",
+            EngineCode::UnusedAllow => "an `allow` silences no finding",
+            EngineCode::ExpiredAllow => "an `allow` whose `until` date has passed",
+            EngineCode::Conflict => "`expect` rules of equal priority call for different models",
+            EngineCode::Classified => "the model the rules expect for a scenario that chose none",
+            EngineCode::ExtendsCycle => "rulesets extend each other in a cycle",
+            EngineCode::DeadRule => "a rule that can never fire or is always overridden",
+            EngineCode::Gap => "fact combinations for which no `expect` rule decides a model",
+            EngineCode::UnusedValue => "a model or dimension value that no rule mentions",
+            EngineCode::TestFailed => "a ruleset's own `test` block does not pass",
+            EngineCode::Io => "a file that cannot be read or is not UTF-8 text",
+            EngineCode::NoRuleset => "a file without `use` and no default ruleset to check it against",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<EngineCode> {
         EngineCode::ALL.into_iter().find(|c| c.name() == name)
     }

@@ -4,7 +4,7 @@ use cadrage_engine::source::Loc;
 use cadrage_engine::{FileReport, Finding};
 use serde::Serialize;
 
-use super::{Rendered, Renderer};
+use super::{Rendered, Renderer, push_json as push};
 
 pub struct Json;
 
@@ -89,16 +89,6 @@ fn finding(f: &Finding) -> FindingJ<'_> {
             .map(|r| RelatedJ { file: &r.loc.source.name, span: span(&r.loc), message: &r.message })
             .collect(),
         fix: f.fix.as_ref().map(|x| FixJ { title: &x.title, replacement: &x.replacement, span: span(&x.loc) }),
-    }
-}
-
-fn push<T: Serialize>(out: &mut String, value: &T) {
-    if !out.is_empty() {
-        out.push(',');
-    }
-    // Serializing these plain structs to a string cannot fail.
-    if let Ok(s) = serde_json::to_string(value) {
-        out.push_str(&s);
     }
 }
 

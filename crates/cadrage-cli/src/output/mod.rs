@@ -1,7 +1,10 @@
 //! Renderings of a check: for people (miette) and for machines (JSON).
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use cadrage_engine::{Counts, FileReport};
 
@@ -16,8 +19,22 @@ pub struct Rendered {
     pub counts: Counts,
     pub allowed_count: usize,
     pub scenarios: usize,
+    /// JUnit: test cases written, and how many of them failed.
+    pub cases: usize,
+    pub failed_cases: usize,
 }
 
 pub trait Renderer: Sync {
     fn render(&self, report: &FileReport) -> Rendered;
+}
+
+/// Appends `value` as JSON to a comma-separated list.
+pub fn push_json<T: serde::Serialize>(out: &mut String, value: &T) {
+    if !out.is_empty() {
+        out.push(',');
+    }
+    // Serializing plain structs and JSON values to a string cannot fail.
+    if let Ok(s) = serde_json::to_string(value) {
+        out.push_str(&s);
+    }
 }

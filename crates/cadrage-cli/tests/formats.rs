@@ -1,0 +1,165 @@
+//! `cadrage check --format sarif|github|junit` as a process, on the
+//! example plans: snapshots of each, the SARIF log validated against the
+//! SARIF 2.1.0 schema, the XML well-formed, the escaping as CI expects.
+
+#![allow(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
+
+mod common;
+
+use common::{TODAY, cadrage, json, root};
+use serde_json::Value;
+
+fn sarif_schema() -> Value {
+    let text = std::fs::read_to_string(root().join("tests/schemas/sarif-2.1.0.json")).expect("vendored schema");
+    serde_json::from_str(&text).expect("schema is JSON")
+}
+
+fn assert_valid_sarif(doc: &Value) {
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sarif_on_the_examples_validates_against_the_schema() {
+    let run = cadrage(&["check", "examples", "--format", "sarif", "--today", TODAY]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = json(&run);
+    assert_valid_sarif(&doc);
+    // The validation can fail: a wrong level is caught.
+    let mut bad = doc.clone();
+    bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    let schema = sarif_schema();
+    assert!(!jsonschema::validator_for(&schema).expect("schema").is_valid(&bad));
+    let run0 = &doc["runs"][0];
+    assert_eq!(doc["version"], "2.1.0");
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    // Every rule of the embedded ruleset and every engine code is listed.
+    let ids: Vec<&str> =
+        run0["tool"]["driver"]["rules"].as_array().expect("rules").iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(ids.contains(&"management.work_is_the_managers_job"));
+    assert!(ids.contains(&"cadrage::unknown-value"));
+    assert_eq!(ids.iter().filter(|id| id.starts_with("management.")).count(), 10);
+    assert_eq!(ids.iter().filter(|id| id.starts_with("cadrage::")).count(), 21);
+    // 5 findings and 1 allowed finding, which carries its suppression.
+    let results = run0["results"].as_array().expect("results");
+    assert_eq!(results.len(), 6);
+    let suppressed: Vec<&Value> = results.iter().filter(|r| r.get("suppressions").is_some()).collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["status"], "accepted");
+    insta::assert_json_snapshot!("examples_sarif", doc);
+}
+
+#[test]
+fn sarif_regions_count_characters_with_non_ascii_text() {
+    let file = "tests/corpus/positions/non_ascii.cadrage";
+    let run = cadrage(&["check", file, "--format", "sarif"]);
+    let doc = json(&run);
+    assert_valid_sarif(&doc);
+    let typo = doc["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "cadrage::unknown-value")
+        .expect("the typo");
+    let region = &typo["locations"][0]["physicalLocation"]["region"];
+    let text = std::fs::read_to_string(root().join(file)).expect("read");
+    let offset = text.find("anounce").expect("typo");
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    assert_eq!(region["startLine"], 5);
+    assert_eq!(region["startColumn"], column);
+    assert_eq!(region["endColumn"], column + 7);
+    assert_eq!(region["charOffset"], text[..offset].chars().count());
+    assert_eq!(region["charLength"], 7);
+    let fix = &typo["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(fix["insertedContent"]["text"], "announce");
+    assert_eq!(fix["deletedRegion"]["startColumn"], column);
+}
+
+#[test]
+fn sarif_with_a_project_ruleset_lists_its_rules() {
+    let run = cadrage(&["check", "tests/projects/custom_ruleset", "--format", "sarif"]);
+    let doc = json(&run);
+    assert_valid_sarif(&doc);
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(ids.contains(&"management.announce_needs_community"), "{ids:?}");
+    assert!(!ids.contains(&"management.work_is_the_managers_job"), "the embedded ruleset is replaced");
+}
+
+#[test]
+fn github_annotations_on_the_examples() {
+    let run = cadrage(&["check", "examples", "--format", "github", "--today", TODAY]);
+    assert_eq!(run.code, 1);
+    let commands: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(commands.len(), 5);
+    assert!(
+        commands.iter().any(|c| c.starts_with(
+            "::error file=examples/mistakes.cadrage,line=13,col=14,endLine=13,endColumn=23,title=management.work_is_the_managers_job::"
+        )),
+        "{}",
+        run.stdout
+    );
+    // `::` in a title and newlines in a message are escaped.
+    assert!(run.stdout.contains("title=cadrage%3A%3Aunknown-value::"), "{}", run.stdout);
+    assert!(commands.iter().all(|c| !c.contains('\r')));
+    assert!(run.stdout.ends_with("1 allowed\n"));
+    insta::assert_snapshot!("examples_github", run.stdout);
+}
+
+#[test]
+fn github_levels_follow_severities() {
+    let run = cadrage(&["check", "tests/corpus/engine/classified.cadrage", "--format", "github"]);
+    assert!(run.stdout.lines().any(|l| l.starts_with("::notice ")), "info is a notice: {}", run.stdout);
+}
+
+#[test]
+fn junit_on_the_examples() {
+    let run = cadrage(&["check", "examples", "--format", "junit", "--today", TODAY]);
+    assert_eq!(run.code, 1);
+    assert_well_formed(&run.stdout);
+    assert!(run.stdout.contains("<testsuites name=\"cadrage check\" tests=\"11\" failures=\"3\" errors=\"0\">"));
+    insta::assert_snapshot!("examples_junit", run.stdout);
+}
+
+#[test]
+fn junit_failures_follow_fail_on() {
+    let file = "tests/projects/warning_only/plan.cadrage";
+    let default = cadrage(&["check", file, "--format", "junit"]);
+    assert!(default.stdout.contains("failures=\"0\""), "{}", default.stdout);
+    assert!(default.stdout.contains("<system-out>"), "a finding below --fail-on is kept as output");
+    let strict = cadrage(&["check", file, "--format", "junit", "--fail-on", "warning"]);
+    assert!(
+        strict.stdout.contains("<testsuites name=\"cadrage check\" tests=\"1\" failures=\"1\""),
+        "{}",
+        strict.stdout
+    );
+    assert_well_formed(&strict.stdout);
+}
+
+#[test]
+fn junit_escapes_markup_and_reports_file_level_findings() {
+    // A syntax error lies outside any scenario: it goes to the `(file)` case.
+    let run = cadrage(&["check", "tests/corpus/syntax/recovery_mid_file.cadrage", "--format", "junit"]);
+    assert_well_formed(&run.stdout);
+    assert!(run.stdout.contains("<testcase name=\"(file)\""), "{}", run.stdout);
+    assert!(!run.stdout.contains("'"), "apostrophes are escaped: {}", run.stdout);
+}
+
+/// Reads the whole document with an XML parser: it must be well formed.
+fn assert_well_formed(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0i32;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed XML at {}: {e}\n{xml}", reader.buffer_position()),
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced elements");
+}

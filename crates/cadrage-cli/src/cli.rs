@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "cadrage checks scenarios and rollout plans (*.cadrage files) against rulesets: \
                   rules as data that say which management model a group needs. It reports \
                   where a plan uses the wrong model for its stated purpose.",
-    after_help = "Examples:\n  cadrage check examples\n  cadrage check plans --format json > findings.json\n  cadrage check --fail-on warning\n\nRun `cadrage help check` for the options of a command.",
+    after_help = "Examples:\n  cadrage check examples\n  cadrage fmt --check .\n  cadrage check plans --format json > findings.json\n  cadrage check --fail-on warning\n\nRun `cadrage help check` for the options of a command.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -25,6 +25,35 @@ pub enum Command {
     /// Check scenario and ruleset files, and report findings
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Rewrite files in the canonical layout, or check that they are
+    #[command(after_help = FMT_EXAMPLES)]
+    Fmt(FmtArgs),
+}
+
+const FMT_EXAMPLES: &str = "\
+Examples:
+  cadrage fmt                        # format every *.cadrage file below the current folder
+  cadrage fmt plans/q3.cadrage
+  cadrage fmt --check .              # CI: exit 1 and show a diff if a file is not formatted
+  cadrage fmt --stdin < plan.cadrage # for editors: formatted text on stdout
+
+A file with syntax errors is left as it is: its errors are shown and the exit
+status is 2. Exit status: 0 when every file is (or now is) formatted, 1 when
+--check finds a file to reformat, 2 when a file could not be formatted.";
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Files and folders to format; folders are searched for *.cadrage files
+    #[arg(default_value = ".", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing: print a diff and exit 1 if a file is not formatted
+    #[arg(long)]
+    pub check: bool,
+
+    /// Format standard input to standard output
+    #[arg(long, conflicts_with_all = ["paths", "check"])]
+    pub stdin: bool,
 }
 
 const CHECK_EXAMPLES: &str = "\

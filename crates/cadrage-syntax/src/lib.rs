@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod convert;
+pub mod format;
 mod recovery;
 mod span;
 pub mod strings;

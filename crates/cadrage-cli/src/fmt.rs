@@ -1,0 +1,176 @@
+//! `cadrage fmt`: rewrites files in the canonical layout
+//! (`cadrage_syntax::format`), checks that they are (`--check`), or formats
+//! standard input (`--stdin`).
+//!
+//! A file with syntax errors is never rewritten: its errors are reported and
+//! the command exits 2 once the other files are done.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cadrage_engine::source::Loc;
+use cadrage_engine::{EngineCode, FileReport, Finding, Source};
+use owo_colors::OwoColorize;
+use rayon::prelude::*;
+
+use crate::cli::FmtArgs;
+use crate::output::Renderer;
+use crate::output::human::Human;
+use crate::workspace::{self, ToolError};
+
+enum Outcome {
+    Unchanged,
+    /// Formatted text differs: written, or (with `--check`) its diff.
+    Changed(String),
+    /// Syntax errors or an unreadable file: rendered for the terminal.
+    Failed(String),
+}
+
+pub fn run(args: &FmtArgs) -> Result<ExitCode, ToolError> {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if args.stdin {
+        return stdin();
+    }
+    let files = workspace::collect(&args.paths)?;
+    let outcomes: Vec<(String, Outcome)> =
+        files.par_iter().map(|(name, path)| (name.clone(), one(name, path, args.check, color))).collect();
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut changed, mut failed) = (0usize, 0usize);
+    for (name, outcome) in &outcomes {
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Changed(diff) => {
+                changed += 1;
+                if args.check {
+                    let _ = out.write_all(diff.as_bytes());
+                } else {
+                    let _ = writeln!(out, "formatted {name}");
+                }
+            }
+            Outcome::Failed(report) => {
+                failed += 1;
+                eprint!("{report}");
+            }
+        }
+    }
+    let total = outcomes.len();
+    let files = |n: usize| if n == 1 { "1 file".to_string() } else { format!("{n} files") };
+    let summary = match (args.check, changed) {
+        (true, 0) => format!("{} already formatted", files(total - failed)),
+        (true, n) => format!("{} would be reformatted, {} already formatted", files(n), total - n - failed),
+        (false, n) => format!("{} reformatted, {} unchanged", files(n), total - n - failed),
+    };
+    let _ = writeln!(out, "{summary}");
+    if failed > 0 {
+        let _ = writeln!(out, "{} not formatted: fix the syntax errors above first", files(failed));
+    }
+    let _ = out.flush();
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else if args.check && changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn one(name: &str, path: &Path, check: bool, color: bool) -> Outcome {
+    let text = match workspace::read_target(path) {
+        Ok(t) => t,
+        Err(message) => return Outcome::Failed(format!("error: {name}: {message}\n")),
+    };
+    match cadrage_syntax::format::format(&text) {
+        Ok(formatted) if formatted == text => Outcome::Unchanged,
+        Ok(formatted) if check => Outcome::Changed(diff(name, &text, &formatted, color)),
+        Ok(formatted) => match write_atomically(path, &formatted) {
+            Ok(()) => Outcome::Changed(String::new()),
+            Err(e) => Outcome::Failed(format!("error: cannot write {name}: {e}\n")),
+        },
+        Err(e) => Outcome::Failed(syntax_report(name, &text, &e)),
+    }
+}
+
+fn stdin() -> Result<ExitCode, ToolError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| ToolError::Io { path: "<stdin>".into(), message: e.to_string() })?;
+    match cadrage_syntax::format::format(&text) {
+        Ok(formatted) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(formatted.as_bytes());
+            let _ = out.flush();
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            // Nothing is lost: the text comes back unchanged on stdout.
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            eprint!("{}", syntax_report("<stdin>", &text, &e));
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// The syntax errors that stop a file from being formatted, as `check` shows them.
+fn syntax_report(name: &str, text: &str, e: &cadrage_syntax::format::FormatError) -> String {
+    let source = Source::new(name, text);
+    let findings = e
+        .errors
+        .iter()
+        .map(|err| {
+            Finding::engine(EngineCode::Syntax, Loc::new(&source, err.span), err.message.clone())
+                .with_help_opt(err.help.clone())
+        })
+        .collect();
+    let report = FileReport {
+        source: Arc::clone(&source),
+        findings,
+        allowed: Vec::new(),
+        classifications: Vec::new(),
+        scenarios: 0,
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Human::new(color, 100).render(&report).findings
+}
+
+/// A unified diff from the file to its formatted text.
+fn diff(name: &str, old: &str, new: &str, color: bool) -> String {
+    let d = similar::TextDiff::from_lines(old, new);
+    let text = d.unified_diff().context_radius(3).header(name, &format!("{name} (formatted)")).to_string();
+    if !color {
+        return text;
+    }
+    text.lines()
+        .map(|l| {
+            if l.starts_with('+') {
+                format!("{}\n", l.green())
+            } else if l.starts_with('-') {
+                format!("{}\n", l.red())
+            } else if l.starts_with("@@") {
+                format!("{}\n", l.cyan())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+/// Replaces the file in one step (a temporary file in the same folder,
+/// renamed over it), keeping its permissions.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -3,6 +3,8 @@
 //! projects under `tests/projects/`; every run starts in the repository root
 //! so that the paths in the output are the ones a user would see.
 
+#![allow(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
+
 mod common;
 
 use common::{TODAY, cadrage, cadrage_env, json, root};
@@ -189,14 +191,25 @@ fn a_project_ruleset_replaces_the_embedded_one_of_the_same_name() {
 
 #[test]
 fn a_file_that_cannot_be_read_is_a_finding_and_the_others_are_still_checked() {
-    let run = cadrage(&["check", "tests/projects/mixed_io", "--format", "json"]);
+    // Made here rather than committed: a Latin-1 file in the repository
+    // would trip every tool that reads the repository's text.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("mixed");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("good.cadrage"),
+        "use management\nscenario ok { purpose announce model community kpi \"x\" }\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("latin1.cadrage"), b"use management\nscenario caf\xe9 { }\n").expect("write");
+    let run = common::cadrage_in(tmp.path(), &["check", "mixed", "--format", "json"]);
     assert_eq!(run.code, 1);
     let doc = json(&run);
     assert_eq!(doc["files"], 2);
     assert_eq!(doc["scenarios"], 1, "good.cadrage was checked");
     let f = &doc["findings"][0];
     assert_eq!(f["code"], "cadrage::io");
-    assert_eq!(f["file"], "tests/projects/mixed_io/latin1.cadrage");
+    assert_eq!(f["file"], "mixed/latin1.cadrage");
     assert_eq!(f["message"], "this file is not UTF-8 text (invalid byte at offset 27)");
 }
 

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
 use crate::output::{Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
-use crate::workspace::{self, ToolError};
+use cadrage_workspace::{self as workspace, ToolError};
 
 /// One unit of output: a checked file, or a project ruleset file with
 /// findings that was not among the checked ones.

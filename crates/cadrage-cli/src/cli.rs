@@ -28,7 +28,18 @@ pub enum Command {
     /// Rewrite files in the canonical layout, or check that they are
     #[command(after_help = FMT_EXAMPLES)]
     Fmt(FmtArgs),
+    /// Run the language server (LSP over standard input and output)
+    #[command(after_help = LSP_EXAMPLES)]
+    Lsp,
 }
+
+const LSP_EXAMPLES: &str = "\
+Editors start it themselves; see docs/editors.md for VS Code, Neovim, Helix
+and Emacs. It speaks the Language Server Protocol on standard input and
+output and logs to standard error.
+
+Examples:
+  cadrage lsp";
 
 const FMT_EXAMPLES: &str = "\
 Examples:

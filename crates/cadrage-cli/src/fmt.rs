@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::cli::FmtArgs;
 use crate::output::Renderer;
 use crate::output::human::Human;
-use crate::workspace::{self, ToolError};
+use cadrage_workspace::{self as workspace, ToolError};
 
 enum Outcome {
     Unchanged,

@@ -4,7 +4,6 @@ mod check;
 mod cli;
 mod fmt;
 mod output;
-mod workspace;
 
 use std::process::ExitCode;
 
@@ -15,6 +14,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Fmt(args) => fmt::run(args),
+        cli::Command::Lsp => lsp(),
     };
     match result {
         Ok(code) => code,
@@ -23,4 +23,14 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `cadrage lsp`: the language server on stdio, on a tokio runtime.
+fn lsp() -> Result<ExitCode, cadrage_workspace::ToolError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| cadrage_workspace::ToolError::Io { path: "<runtime>".into(), message: e.to_string() })?;
+    runtime.block_on(cadrage_lsp::run_stdio());
+    Ok(ExitCode::SUCCESS)
 }

@@ -20,7 +20,7 @@ pub mod source;
 pub mod suggest;
 pub mod valueset;
 
-pub use check::{Analysis, CheckOptions, Classification, FileReport};
+pub use check::{Analysis, CheckOptions, Classification, FactInfo, FactOrigin, FileReport, ScenarioInfo};
 pub use config::{Config, ConfigError};
 pub use finding::{Code, Counts, EngineCode, Finding, Fix, Related, RulePath, Severity};
 pub use project::{Project, ProjectBuilder};

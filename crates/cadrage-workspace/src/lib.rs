@@ -1,5 +1,7 @@
-//! The file system side of a check: which files, which project file applies
-//! to each, and the projects (rulesets) they load.
+//! The file-system side of cadrage: which files to check, which project
+//! file (`cadrage.toml`) applies to each, and the projects (rulesets) they
+//! load. The engine never touches the file system; the CLI and the language
+//! server both come through here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -78,7 +80,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, ToolError> {
     Ok(out.into_iter().collect())
 }
 
-fn canonical(p: &Path) -> PathBuf {
+pub fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
@@ -104,7 +106,7 @@ pub fn load(files: Vec<(String, PathBuf)>) -> Result<Loaded, ToolError> {
         let project = match projects.get(&config) {
             Some(p) => Arc::clone(p),
             None => {
-                let p = Arc::new(load_project(config.as_deref(), &cwd)?);
+                let p = Arc::new(load_project(config.as_deref(), &cwd, &|_| None)?);
                 projects.insert(config.clone(), Arc::clone(&p));
                 p
             }
@@ -114,7 +116,8 @@ pub fn load(files: Vec<(String, PathBuf)>) -> Result<Loaded, ToolError> {
     Ok(Loaded { targets, projects: projects.into_values().collect() })
 }
 
-fn find_config(dir: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+/// The nearest project file in `dir` or above.
+pub fn find_config(dir: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
     if let Some(c) = cache.get(dir) {
         return c.clone();
     }
@@ -124,13 +127,21 @@ fn find_config(dir: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Opt
     found
 }
 
+/// The text of a file as an editor holds it, if it holds it (unsaved
+/// changes win over the disk); asked with canonical paths.
+pub type Overlay<'a> = &'a dyn Fn(&Path) -> Option<String>;
+
 /// Reads a project file and its rulesets. `None`: the embedded rulesets only.
-pub fn load_project(config_path: Option<&Path>, cwd: &Path) -> Result<Project, ToolError> {
+/// Files are named relative to `cwd` when they are below it.
+pub fn load_project(config_path: Option<&Path>, cwd: &Path, overlay: Overlay<'_>) -> Result<Project, ToolError> {
     let Some(config_path) = config_path else {
         return Ok(Project::embedded());
     };
     let shown = for_people(config_path, cwd);
-    let text = read_text(config_path, &shown)?;
+    let text = match overlay(config_path) {
+        Some(t) => t,
+        None => read_text(config_path, &shown)?,
+    };
     let config = Config::parse(&shown, &text).map_err(ToolError::Config)?;
     let root = config_path.parent().unwrap_or(Path::new("."));
     let mut builder = Project::builder();
@@ -154,7 +165,10 @@ pub fn load_project(config_path: Option<&Path>, cwd: &Path) -> Result<Project, T
         for (_, file) in files {
             let abs = canonical(&file);
             let name = for_people(&abs, cwd);
-            let text = read_text(&file, &name)?;
+            let text = match overlay(&abs) {
+                Some(t) => t,
+                None => read_text(&file, &name)?,
+            };
             builder = builder.ruleset_file(abs.to_string_lossy().into_owned(), Source::new(name, text));
         }
     }

@@ -1,0 +1,133 @@
+//! Between the engine's byte spans and file names and LSP's UTF-16
+//! positions and URIs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cadrage_engine::source::{BUILTIN_PREFIX, Loc};
+use cadrage_engine::{Finding, Severity, Source};
+use cadrage_syntax::{LineIndex, Span, Utf16Position};
+use tower_lsp_server::ls_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
+    Range, Uri,
+};
+
+/// Where embedded rulesets are written so that editors can open them.
+pub fn builtin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CADRAGE_CACHE_DIR") {
+        return PathBuf::from(dir).join(env!("CARGO_PKG_VERSION"));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("cadrage").join(env!("CARGO_PKG_VERSION"))
+}
+
+/// Writes the embedded rulesets once per version, read-only.
+pub fn write_builtins() -> std::io::Result<()> {
+    let dir = builtin_dir();
+    std::fs::create_dir_all(&dir)?;
+    for (name, text) in cadrage_engine::builtin::BUILTIN_RULESETS {
+        let path = dir.join(format!("{name}.cadrage"));
+        if std::fs::read_to_string(&path).is_ok_and(|t| t == *text) {
+            continue;
+        }
+        if path.exists() {
+            let mut perms = std::fs::metadata(&path)?.permissions();
+            #[allow(
+                clippy::permissions_set_readonly_false,
+                reason = "rewritten once per version, then read-only again"
+            )]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&path, perms)?;
+        }
+        std::fs::write(&path, text)?;
+        let mut perms = std::fs::metadata(&path)?.permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms)?;
+    }
+    Ok(())
+}
+
+/// The URI of a source, by its name: a path, or `builtin:NAME`.
+pub fn uri_of_name(name: &str) -> Option<Uri> {
+    if let Some(builtin) = name.strip_prefix(BUILTIN_PREFIX) {
+        return Uri::from_file_path(builtin_dir().join(format!("{builtin}.cadrage")));
+    }
+    Uri::from_file_path(Path::new(name))
+}
+
+/// The file path of a URI (for `file:` URIs).
+pub fn path_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+pub fn position(index: &LineIndex, offset: usize) -> Position {
+    let p = index.utf16_position(offset);
+    Position { line: p.line, character: p.character }
+}
+
+pub fn range(index: &LineIndex, span: Span) -> Range {
+    Range { start: position(index, span.start as usize), end: position(index, span.end as usize) }
+}
+
+/// The byte offset of an LSP position, clamped into the text.
+pub fn offset(index: &LineIndex, pos: Position) -> usize {
+    index.offset_of_utf16(Utf16Position { line: pos.line, character: pos.character })
+}
+
+pub fn loc_range(loc: &Loc) -> Range {
+    range(loc.source.line_index(), loc.span)
+}
+
+pub fn location(loc: &Loc) -> Option<Location> {
+    Some(Location { uri: uri_of_name(&loc.source.name)?, range: loc_range(loc) })
+}
+
+pub fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    }
+}
+
+/// One finding as an LSP diagnostic: code, link, the help as a second
+/// paragraph, related locations, and the fix as data for code actions.
+pub fn diagnostic(f: &Finding) -> Diagnostic {
+    let mut message = f.message.clone();
+    if let Some(help) = f.help.as_deref().filter(|h| !h.is_empty()) {
+        message.push_str("\n\n");
+        message.push_str(help);
+    }
+    let related: Vec<DiagnosticRelatedInformation> = f
+        .related
+        .iter()
+        .filter_map(|r| Some(DiagnosticRelatedInformation { location: location(&r.loc)?, message: r.message.clone() }))
+        .collect();
+    let data = f.fix.as_ref().map(|fix| {
+        serde_json::json!({
+            "fix": { "title": fix.title, "replacement": fix.replacement, "range": loc_range(&fix.loc) },
+        })
+    });
+    let href = f.url.as_deref().and_then(|u| u.parse::<Uri>().ok());
+    Diagnostic {
+        range: loc_range(&f.loc),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.code.to_string())),
+        code_description: href.map(|href| CodeDescription { href }),
+        source: Some("cadrage".into()),
+        message,
+        related_information: if related.is_empty() { None } else { Some(related) },
+        tags: None,
+        data,
+    }
+}
+
+/// A source for an open document, named by its path when it has one.
+pub fn source_for(uri: &Uri, text: &str) -> Arc<Source> {
+    let name = path_of(uri).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| uri.to_string());
+    Source::new(name, text)
+}

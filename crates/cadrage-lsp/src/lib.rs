@@ -1,0 +1,436 @@
+//! The cadrage language server: LSP over stdio (`cadrage lsp`).
+//!
+//! It reuses the engine: each open document is checked with
+//! `Project::analyze`, and everything the editor asks (hover, completion,
+//! definitions...) is answered from that analysis.
+//!
+//! Checks run on a worker, off the request loop. An edit marks its document
+//! dirty; the worker checks the newest text as soon as its previous check
+//! ends (no fixed delay), and publishes only if the document has not changed
+//! meanwhile, so stale results never replace newer ones. Requests are
+//! handled one at a time (`concurrency_level(1)`), which keeps the edits of
+//! a document in order; they are quick because checking happens elsewhere.
+
+mod convert;
+mod features;
+
+use std::collections::{BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cadrage_engine::{Analysis, CheckOptions, Project, Source};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub async fn run_stdio() {
+    if let Err(e) = convert::write_builtins() {
+        eprintln!("cadrage lsp: cannot write the embedded rulesets to {}: {e}", convert::builtin_dir().display());
+    }
+    let (service, socket) = LspService::new(Backend::new);
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
+}
+
+/// One open document.
+pub(crate) struct Doc {
+    pub text: String,
+    pub version: i32,
+    /// The project file that applies (`None`: embedded rulesets only).
+    pub config: Option<PathBuf>,
+    /// The canonical path, as projects name their ruleset files.
+    pub key: Option<String>,
+    /// The last analysis and the version it is of.
+    pub analysis: Option<(i32, Arc<Analysis>)>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub docs: HashMap<Uri, Doc>,
+    pub projects: HashMap<Option<PathBuf>, Arc<Project>>,
+    pub config_cache: HashMap<PathBuf, Option<PathBuf>>,
+    /// Documents waiting for a check.
+    pub dirty: BTreeSet<Uri>,
+    pub today: Option<(u16, u8, u8)>,
+}
+
+impl State {
+    pub fn options(&self) -> CheckOptions {
+        CheckOptions { today: self.today.unwrap_or_else(today) }
+    }
+
+    /// The project of a document, loaded (with open buffers over the disk) on first use.
+    pub fn project(&mut self, config: &Option<PathBuf>) -> Arc<Project> {
+        if let Some(p) = self.projects.get(config) {
+            return Arc::clone(p);
+        }
+        let project = Arc::new(self.load(config.as_deref()));
+        self.projects.insert(config.clone(), Arc::clone(&project));
+        project
+    }
+
+    fn load(&self, config: Option<&Path>) -> Project {
+        let overlay = |p: &Path| {
+            self.docs.values().find(|d| d.key.as_deref() == Some(p.to_string_lossy().as_ref())).map(|d| d.text.clone())
+        };
+        // Names stay absolute, so that related locations map back to files.
+        cadrage_workspace::load_project(config, Path::new(""), &overlay).unwrap_or_else(|_| Project::embedded())
+    }
+
+    /// What checking a document needs, taken under the lock.
+    pub fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
+        let (version, config, key, text) = {
+            let d = self.docs.get(uri)?;
+            (d.version, d.config.clone(), d.key.clone(), d.text.clone())
+        };
+        let project = self.project(&config);
+        Some(Snapshot { version, project, source: convert::source_for(uri, &text), key, options: self.options() })
+    }
+
+    /// The analysis of a document's current text (computed now if needed).
+    pub fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
+        if let Some(d) = self.docs.get(uri) {
+            if let Some((v, a)) = &d.analysis {
+                if *v == d.version {
+                    return Some(Arc::clone(a));
+                }
+            }
+        }
+        let snapshot = self.snapshot(uri)?;
+        let version = snapshot.version;
+        let analysis = Arc::new(snapshot.run());
+        if let Some(d) = self.docs.get_mut(uri) {
+            d.analysis = Some((version, Arc::clone(&analysis)));
+        }
+        Some(analysis)
+    }
+
+    /// Does a change to this document change a project (a ruleset or a project file)?
+    fn is_project_input(&self, uri: &Uri) -> bool {
+        let Some(doc) = self.docs.get(uri) else { return false };
+        let Some(key) = &doc.key else { return false };
+        key.ends_with(cadrage_workspace::PROJECT_FILE) || self.projects.values().any(|p| p.is_ruleset_file(key))
+    }
+
+    /// Forgets every project and marks every open document for a check.
+    fn reload_all(&mut self) {
+        self.projects.clear();
+        self.config_cache.clear();
+        let uris: Vec<Uri> = self.docs.keys().cloned().collect();
+        for uri in uris {
+            let config = self.config_for(&uri);
+            if let Some(d) = self.docs.get_mut(&uri) {
+                d.config = config;
+                d.analysis = None;
+            }
+            self.dirty.insert(uri);
+        }
+    }
+
+    fn config_for(&mut self, uri: &Uri) -> Option<PathBuf> {
+        let path = convert::path_of(uri)?;
+        let dir = path.parent()?.to_path_buf();
+        cadrage_workspace::find_config(&dir, &mut self.config_cache)
+    }
+}
+
+pub(crate) struct Snapshot {
+    version: i32,
+    project: Arc<Project>,
+    source: Arc<Source>,
+    key: Option<String>,
+    options: CheckOptions,
+}
+
+impl Snapshot {
+    fn run(&self) -> Analysis {
+        self.project.analyze(&self.source, self.key.as_deref(), &self.options)
+    }
+}
+
+fn today() -> (u16, u8, u8) {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+}
+
+/// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (u16, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (u16::try_from(y).unwrap_or(1970), u8::try_from(m).unwrap_or(1), u8::try_from(d).unwrap_or(1))
+}
+
+pub(crate) struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while the lock was held leaves the state as it was before the
+    // panicking request's edits, which are whole or absent: keep going.
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs a request's work so that a panic becomes an error response.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let mut e = Error::internal_error();
+        e.message = format!("cadrage failed while answering {what}: {detail}").into();
+        e
+    })
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        let backend = Backend { client, state: Arc::new(Mutex::new(State::default())), wake: Arc::default() };
+        backend.spawn_worker();
+        backend
+    }
+
+    /// The checking loop: checks dirty documents, newest text first, and
+    /// publishes what is still current.
+    fn spawn_worker(&self) {
+        let (client, state, wake) = (self.client.clone(), Arc::clone(&self.state), Arc::clone(&self.wake));
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                loop {
+                    let next = {
+                        let mut st = lock(&state);
+                        let uri = st.dirty.iter().next().cloned();
+                        if let Some(u) = &uri {
+                            st.dirty.remove(u);
+                        }
+                        uri
+                    };
+                    let Some(uri) = next else { break };
+                    let job_state = Arc::clone(&state);
+                    let job_uri = uri.clone();
+                    let result = tokio::task::spawn_blocking(move || {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            // The check runs without the lock: edits and requests go on.
+                            let snapshot = lock(&job_state).snapshot(&job_uri)?;
+                            let version = snapshot.version;
+                            let analysis = Arc::new(snapshot.run());
+                            let mut st = lock(&job_state);
+                            let doc = st.docs.get_mut(&job_uri)?;
+                            if doc.version == version {
+                                doc.analysis = Some((version, Arc::clone(&analysis)));
+                            }
+                            Some((version, analysis))
+                        }))
+                        .ok()
+                        .flatten()
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                    let Some((version, analysis)) = result else { continue };
+                    // Publish only if no newer text arrived meanwhile.
+                    let current = lock(&state).docs.get(&uri).map(|d| d.version);
+                    if current == Some(version) {
+                        let diags: Vec<Diagnostic> = analysis.report.findings.iter().map(convert::diagnostic).collect();
+                        client.publish_diagnostics(uri, diags, Some(version)).await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// After `uri` changed: re-check it, and if it feeds a project, reload
+    /// the projects and re-check every open document.
+    fn changed(&self, uri: Uri) {
+        let mut st = lock(&self.state);
+        if st.is_project_input(&uri) {
+            st.reload_all();
+        } else {
+            st.dirty.insert(uri);
+        }
+        drop(st);
+        self.wake.notify_one();
+    }
+}
+
+fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text.clone(),
+        Some(range) => {
+            let index = cadrage_syntax::LineIndex::new(text);
+            let start = convert::offset(&index, range.start);
+            let end = convert::offset(&index, range.end).max(start);
+            if text.is_char_boundary(start) && text.is_char_boundary(end) {
+                text.replace_range(start..end, &change.text);
+            }
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        if let Some(today) = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("today"))
+            .and_then(|t| t.as_str())
+            .and_then(parse_date)
+        {
+            lock(&self.state).today = Some(today);
+        }
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo { name: "cadrage".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            capabilities: features::capabilities(),
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let watch = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![
+                FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.cadrage".into()), kind: None },
+                FileSystemWatcher { glob_pattern: GlobPattern::String("**/cadrage.toml".into()), kind: None },
+            ],
+        };
+        let registration = Registration {
+            id: "cadrage-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(watch).ok(),
+        };
+        // Clients without dynamic registration simply say no.
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        {
+            let mut st = lock(&self.state);
+            let config = st.config_for(&doc.uri);
+            let key = convert::path_of(&doc.uri)
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p).to_string_lossy().into_owned());
+            st.docs.insert(doc.uri.clone(), Doc { text: doc.text, version: doc.version, config, key, analysis: None });
+        }
+        self.changed(doc.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        {
+            let mut st = lock(&self.state);
+            let Some(doc) = st.docs.get_mut(&uri) else { return };
+            for change in &params.content_changes {
+                apply_change(&mut doc.text, change);
+            }
+            doc.version = params.text_document.version;
+        }
+        self.changed(uri);
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let was_input = {
+            let mut st = lock(&self.state);
+            let was_input = st.is_project_input(&uri);
+            st.docs.remove(&uri);
+            st.dirty.remove(&uri);
+            if was_input {
+                // The disk's version of the ruleset applies again.
+                st.reload_all();
+            }
+            was_input
+        };
+        if was_input {
+            self.wake.notify_one();
+        }
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        lock(&self.state).reload_all();
+        self.wake.notify_one();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        guarded("hover", || features::hover(&mut lock(&self.state), &p.text_document.uri, p.position))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        guarded("completion", || features::completion(&mut lock(&self.state), &p.text_document.uri, p.position))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        guarded("definition", || features::definition(&mut lock(&self.state), &p.text_document.uri, p.position))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded("code actions", || features::code_actions(&mut lock(&self.state), &params))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        guarded("document symbols", || features::symbols(&mut lock(&self.state), &params.text_document.uri))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        guarded("folding ranges", || features::folding(&mut lock(&self.state), &params.text_document.uri))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        guarded("formatting", || features::formatting(&lock(&self.state), &params.text_document.uri))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        guarded("inlay hints", || {
+            features::inlay_hints(&mut lock(&self.state), &params.text_document.uri, params.range)
+        })
+    }
+}
+
+fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+    let mut it = s.splitn(3, '-');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_819), (2027, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn incremental_edits_in_utf16() {
+        let mut text = String::from("a é🚀 x\nsecond");
+        let change = TextDocumentContentChangeEvent {
+            range: Some(Range { start: Position { line: 0, character: 5 }, end: Position { line: 0, character: 6 } }),
+            range_length: None,
+            text: "yz".into(),
+        };
+        apply_change(&mut text, &change);
+        assert_eq!(text, "a é🚀 yz\nsecond");
+    }
+}

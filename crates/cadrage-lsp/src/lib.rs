@@ -426,7 +426,7 @@ mod tests {
     fn incremental_edits_in_utf16() {
         let mut text = String::from("a é🚀 x\nsecond");
         let change = TextDocumentContentChangeEvent {
-            range: Some(Range { start: Position { line: 0, character: 5 }, end: Position { line: 0, character: 6 } }),
+            range: Some(Range { start: Position { line: 0, character: 6 }, end: Position { line: 0, character: 7 } }),
             range_length: None,
             text: "yz".into(),
         };

@@ -541,3 +541,93 @@ fn bad_requests_get_answers_and_the_server_goes_on() {
     let still = lsp.at("textDocument/hover", &plan, pos(PLAN, "payroll").0, pos(PLAN, "payroll").1 + 1);
     assert!(still["result"]["contents"]["value"].as_str().unwrap_or_default().contains("scenario `payroll`"));
 }
+
+#[test]
+fn references_and_rename_across_the_workspace() {
+    let ws = Workspace::new();
+    let (shop, shop_plan) = (ws.path("rulesets/shop.cadrage"), ws.path("shop_plan.cadrage"));
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&shop_plan, SHOP_PLAN);
+    let _ = lsp.diagnostics(&shop_plan, 1);
+    let (l, c) = pos(SHOP_PLAN, "night");
+    let refs = lsp.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri(&shop_plan) }, "position": { "line": l, "character": c }, "context": { "includeDeclaration": true } }),
+    );
+    let mut files: Vec<String> =
+        refs["result"].as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap().to_string()).collect();
+    files.sort();
+    // Declared and used in the ruleset, used in the plan.
+    assert_eq!(files, [uri(&shop), uri(&shop), uri(&shop_plan)]);
+    let renamed = lsp.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri(&shop_plan) }, "position": { "line": l, "character": c }, "newName": "evening" }),
+    );
+    let changes = &renamed["result"]["changes"];
+    assert_eq!(changes[uri(&shop)].as_array().unwrap().len(), 2);
+    assert_eq!(changes[uri(&shop_plan)][0]["newText"], "evening");
+    // A rule path keeps its ruleset part.
+    let text = format!("{SHOP_PLAN}scenario ok {{ hours night model closed allow shop.nights_are_closed \"ok\" }}\n");
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&shop_plan), "version": 2 }, "contentChanges": [{ "text": text }] }),
+    );
+    let (l, c) = pos(&text, "nights_are_closed");
+    let rule = lsp.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri(&shop_plan) }, "position": { "line": l, "character": c }, "newName": "closed_at_night" }),
+    );
+    assert_eq!(rule["result"]["changes"][uri(&shop_plan)][0]["newText"], "shop.closed_at_night");
+    assert_eq!(rule["result"]["changes"][uri(&shop)][0]["newText"], "closed_at_night");
+    // Bad names and embedded declarations are refused with a reason.
+    let bad = lsp.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri(&shop_plan) }, "position": { "line": l, "character": c }, "newName": "Closed-Night" }),
+    );
+    assert!(bad["error"]["message"].as_str().unwrap().contains("`Closed-Night` is not a name"), "{bad}");
+    let plan = ws.path("plan.cadrage");
+    lsp.open(&plan, PLAN);
+    let _ = lsp.diagnostics(&plan, 1);
+    let (l, c) = pos(PLAN, "daily_work");
+    let builtin = lsp.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri(&plan) }, "position": { "line": l, "character": c }, "newName": "everyday" }),
+    );
+    let message = builtin["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("value `daily_work` of `purpose` is declared in an embedded ruleset"), "{builtin}");
+}
+
+#[test]
+fn semantic_tokens_mark_names() {
+    let ws = Workspace::new();
+    let shop_plan = ws.path("shop_plan.cadrage");
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&shop_plan, SHOP_PLAN);
+    let _ = lsp.diagnostics(&shop_plan, 1);
+    let tokens = lsp.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri(&shop_plan) } }));
+    let data: Vec<u64> = tokens["result"]["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    // use shop | scenario late | hours night | model open: 5 names.
+    assert_eq!(
+        data,
+        [
+            0, 4, 4, 0, 0, /* shop */ 1, 9, 4, 5, 1, /* late */ 0, 7, 5, 1, 0, /* hours */ 0, 6, 5, 2,
+            0, /* night */ 0, 12, 4, 3, 0 /* open */
+        ]
+    );
+}
+
+#[test]
+fn a_ruleset_changed_on_disk_rechecks_open_scenarios() {
+    let ws = Workspace::new();
+    let shop_plan = ws.path("shop_plan.cadrage");
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&shop_plan, SHOP_PLAN);
+    assert_eq!(codes(&lsp.diagnostics(&shop_plan, 1)), ["shop.nights_are_closed"]);
+    std::fs::write(ws.path("rulesets/shop.cadrage"), SHOP.replace("expect closed", "expect open")).expect("write");
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&ws.path("rulesets/shop.cadrage")), "type": 2 }] }),
+    );
+    let after = lsp.diagnostics_until(&shop_plan, 1, |d| d.is_empty());
+    assert!(after.is_empty(), "{after:?}");
+}

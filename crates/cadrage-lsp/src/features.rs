@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types::*;
 
 use crate::State;
 use crate::convert::{self, location, offset, range};
+use crate::names::{self, Occurrence, Symbol};
 
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
@@ -34,6 +35,18 @@ pub fn capabilities() -> ServerCapabilities {
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         inlay_hint_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: SemanticTokensLegend {
+                    token_types: TOKEN_TYPES.to_vec(),
+                    token_modifiers: vec![SemanticTokenModifier::DECLARATION],
+                },
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                ..SemanticTokensOptions::default()
+            },
+        )),
         ..ServerCapabilities::default()
     }
 }
@@ -776,4 +789,161 @@ pub fn inlay_hints(st: &mut State, uri: &Uri, visible: Range) -> Option<Vec<Inla
         });
     }
     Some(out)
+}
+
+// ------------------------------------------------------------------ references, rename, semantic tokens
+
+/// Every file of the workspace: open buffers, `.cadrage` files below the
+/// workspace folders, and the embedded rulesets (marked `true`).
+fn workspace_files(st: &State) -> Vec<(Uri, String, bool)> {
+    let mut out: Vec<(Uri, String, bool)> = st.docs.iter().map(|(u, d)| (u.clone(), d.text.clone(), false)).collect();
+    for root in &st.roots {
+        let walker = walkdir::WalkDir::new(root).into_iter().filter_entry(|e| {
+            e.depth() == 0 || !(e.file_name().to_string_lossy().starts_with('.') || e.file_name() == "target")
+        });
+        for entry in walker.flatten() {
+            if entry.path().extension().is_none_or(|e| e != "cadrage") {
+                continue;
+            }
+            let Some(uri) = Uri::from_file_path(entry.path()) else { continue };
+            if out.iter().any(|(u, _, _)| *u == uri) {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                out.push((uri, text, false));
+            }
+        }
+    }
+    for (name, text) in cadrage_engine::builtin::BUILTIN_RULESETS {
+        if let Some(uri) = convert::uri_of_name(&format!("{}{name}", cadrage_engine::source::BUILTIN_PREFIX)) {
+            out.push((uri, (*text).to_string(), true));
+        }
+    }
+    out
+}
+
+/// One occurrence in a file: its URI, whether the file is an embedded
+/// ruleset, the file's text, and the occurrence.
+type Found = (Uri, bool, String, Occurrence);
+
+/// The occurrences of the symbol at a position, across the workspace.
+fn occurrences_of(st: &mut State, uri: &Uri, pos: Position) -> Option<(Symbol, Vec<Found>)> {
+    let analysis = st.analysis(uri)?;
+    let at = offset(analysis.report.source.line_index(), pos);
+    let symbol = names::at(&analysis.syntax, at)?.symbol;
+    let mut out = Vec::new();
+    let files: Vec<(Uri, String, bool)> = match &symbol {
+        // Scenario names are the file's own.
+        Symbol::Scenario(_) => vec![(uri.clone(), analysis.report.source.text.to_string(), false)],
+        _ => workspace_files(st),
+    };
+    for (u, text, builtin) in files {
+        let file = cadrage_syntax::parse(&text);
+        for o in names::occurrences(&file) {
+            if names::same(&o.symbol, &symbol) {
+                out.push((u.clone(), builtin, text.clone(), o));
+            }
+        }
+    }
+    Some((symbol, out))
+}
+
+pub fn references(st: &mut State, uri: &Uri, pos: Position, declaration: bool) -> Option<Vec<Location>> {
+    let (_, occ) = occurrences_of(st, uri, pos)?;
+    let out = occ
+        .into_iter()
+        .filter(|(_, _, _, o)| declaration || !o.declaration)
+        .map(|(u, _, text, o)| Location { uri: u, range: range(&cadrage_syntax::LineIndex::new(&text), o.span) })
+        .collect();
+    Some(out)
+}
+
+/// A rename, or why it cannot be done.
+pub fn rename(
+    st: &mut State,
+    uri: &Uri,
+    pos: Position,
+    new_name: &str,
+) -> std::result::Result<Option<WorkspaceEdit>, String> {
+    if !cadrage_syntax::is_name(new_name) {
+        return Err(format!(
+            "`{new_name}` is not a name: names are lower-case ASCII letters, digits and `_`, and not keywords"
+        ));
+    }
+    let Some((symbol, occ)) = occurrences_of(st, uri, pos) else { return Ok(None) };
+    let declared_builtin = occ.iter().any(|(_, builtin, _, o)| *builtin && o.declaration);
+    let declared_here = occ.iter().any(|(_, builtin, _, o)| !*builtin && o.declaration);
+    if declared_builtin && !declared_here {
+        return Err(format!(
+            "{} is declared in an embedded ruleset, which cannot change; to rename it, copy the ruleset into the project (a project ruleset of the same name replaces the embedded one)",
+            describe(&symbol)
+        ));
+    }
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for (u, builtin, text, o) in occ {
+        if builtin {
+            continue;
+        }
+        let written = text.get(o.span.start as usize..o.span.end as usize).unwrap_or("");
+        let new_text = match written.split_once('.') {
+            // A rule path: keep the ruleset part.
+            Some((ruleset, _)) => format!("{ruleset}.{new_name}"),
+            None => new_name.to_string(),
+        };
+        let r = range(&cadrage_syntax::LineIndex::new(&text), o.span);
+        changes.entry(u).or_default().push(TextEdit { range: r, new_text });
+    }
+    Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
+}
+
+fn describe(s: &Symbol) -> String {
+    match s {
+        Symbol::Dimension(d) => format!("dimension `{d}`"),
+        Symbol::Value { dim, value } => format!("value `{value}` of `{dim}`"),
+        Symbol::Model(m) => format!("model `{m}`"),
+        Symbol::Rule { ruleset, rule } => format!("rule `{ruleset}.{rule}`"),
+        Symbol::Scenario(n) => format!("scenario `{n}`"),
+        Symbol::Ruleset(n) => format!("ruleset `{n}`"),
+    }
+}
+
+/// The token types of [`semantic_tokens`], in legend order.
+pub const TOKEN_TYPES: [SemanticTokenType; 6] = [
+    SemanticTokenType::NAMESPACE,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::CLASS,
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::VARIABLE,
+];
+
+pub fn semantic_tokens(st: &mut State, uri: &Uri) -> Option<SemanticTokensResult> {
+    let analysis = st.analysis(uri)?;
+    let index = analysis.report.source.line_index();
+    let text: &str = &analysis.report.source.text;
+    let mut data = Vec::new();
+    let (mut line, mut col) = (0u32, 0u32);
+    for o in names::occurrences(&analysis.syntax) {
+        let kind: u32 = match o.symbol {
+            Symbol::Ruleset(_) => 0,
+            Symbol::Dimension(_) => 1,
+            Symbol::Value { .. } => 2,
+            Symbol::Model(_) => 3,
+            Symbol::Rule { .. } => 4,
+            Symbol::Scenario(_) => 5,
+        };
+        let start = index.utf16_position(o.span.start as usize);
+        let length = text.get(o.span.start as usize..o.span.end as usize).map_or(0, |t| t.encode_utf16().count());
+        let delta_line = start.line - line;
+        let delta_start = if delta_line == 0 { start.character - col } else { start.character };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: u32::try_from(length).unwrap_or(0),
+            token_type: kind,
+            token_modifiers_bitset: u32::from(o.declaration),
+        });
+        (line, col) = (start.line, start.character);
+    }
+    Some(SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data }))
 }

@@ -13,6 +13,7 @@
 
 mod convert;
 mod features;
+mod names;
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -52,6 +53,8 @@ pub(crate) struct State {
     pub config_cache: HashMap<PathBuf, Option<PathBuf>>,
     /// Documents waiting for a check.
     pub dirty: BTreeSet<Uri>,
+    /// The workspace folders, searched for references and renames.
+    pub roots: Vec<PathBuf>,
     pub today: Option<(u16, u8, u8)>,
 }
 
@@ -281,6 +284,19 @@ fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent) {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        {
+            let mut st = lock(&self.state);
+            #[allow(deprecated, reason = "older clients send only rootUri")]
+            let root = params.root_uri.as_ref().and_then(convert::path_of);
+            st.roots = params
+                .workspace_folders
+                .iter()
+                .flatten()
+                .filter_map(|f| convert::path_of(&f.uri))
+                .chain(root)
+                .collect();
+            st.roots.dedup();
+        }
         if let Some(today) = params
             .initialization_options
             .as_ref()
@@ -399,6 +415,28 @@ impl LanguageServer for Backend {
         guarded("formatting", || features::formatting(&lock(&self.state), &params.text_document.uri))
     }
 
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let decl = params.context.include_declaration;
+        guarded("references", || features::references(&mut lock(&self.state), &p.text_document.uri, p.position, decl))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let answer = guarded("rename", || {
+            features::rename(&mut lock(&self.state), &p.text_document.uri, p.position, &params.new_name)
+        })?;
+        answer.map_err(|message| {
+            let mut e = Error::invalid_params(message.clone());
+            e.message = message.into();
+            e
+        })
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        guarded("semantic tokens", || features::semantic_tokens(&mut lock(&self.state), &params.text_document.uri))
+    }
+
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         guarded("inlay hints", || {
             features::inlay_hints(&mut lock(&self.state), &params.text_document.uri, params.range)
@@ -432,5 +470,18 @@ mod tests {
         };
         apply_change(&mut text, &change);
         assert_eq!(text, "a é🚀 yz\nsecond");
+    }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panic_in_a_request_becomes_an_error_response() {
+        let r: tower_lsp_server::jsonrpc::Result<()> = guarded("hover", || panic!("boom"));
+        let e = r.err().map(|e| e.message.to_string()).unwrap_or_default();
+        assert_eq!(e, "cadrage failed while answering hover: boom");
+        assert_eq!(guarded("hover", || 7).ok(), Some(7));
     }
 }

@@ -1,6 +1,11 @@
 //! The editor integrations under `editors/` stay in step with the language.
 
-#![allow(clippy::expect_used, clippy::indexing_slicing, reason = "test helpers report failures by panicking")]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers report failures by panicking"
+)]
 
 mod common;
 

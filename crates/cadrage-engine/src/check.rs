@@ -126,8 +126,9 @@ pub(crate) fn analyze(
     key: Option<&str>,
     opts: &CheckOptions,
     keep: bool,
+    parsed: Option<ast::SourceFile>,
 ) -> Analysis {
-    let syntax = cadrage_syntax::parse(&source.text);
+    let syntax = parsed.unwrap_or_else(|| cadrage_syntax::parse(&source.text));
     let mut ck = Checker {
         project,
         source,

@@ -292,12 +292,25 @@ impl Project {
 
     /// Checks one file. `key` tells whether it is one of the project's ruleset files.
     pub fn check(&self, source: &Arc<Source>, key: Option<&str>, opts: &CheckOptions) -> FileReport {
-        check::analyze(self, source, key, opts, false).report
+        check::analyze(self, source, key, opts, false, None).report
     }
 
     /// Checks one file and keeps everything learned on the way.
     pub fn analyze(&self, source: &Arc<Source>, key: Option<&str>, opts: &CheckOptions) -> Analysis {
-        check::analyze(self, source, key, opts, true)
+        check::analyze(self, source, key, opts, true, None)
+    }
+
+    /// Like [`Project::analyze`], with the file already parsed: `syntax`
+    /// must be the syntax tree of `source`'s text (an editor re-parses only
+    /// what an edit touched, with `cadrage_syntax::incremental::reparse`).
+    pub fn analyze_parsed(
+        &self,
+        source: &Arc<Source>,
+        syntax: cadrage_syntax::SourceFile,
+        key: Option<&str>,
+        opts: &CheckOptions,
+    ) -> Analysis {
+        check::analyze(self, source, key, opts, true, Some(syntax))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Between the engine's byte spans and file names and LSP's UTF-16
 //! positions and URIs.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cadrage_engine::source::{BUILTIN_PREFIX, Loc};
 use cadrage_engine::{Finding, Severity, Source};
@@ -14,6 +15,11 @@ use tower_lsp_server::ls_types::{
 
 /// Where embedded rulesets are written so that editors can open them.
 pub fn builtin_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(find_builtin_dir).clone()
+}
+
+fn find_builtin_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CADRAGE_CACHE_DIR") {
         return PathBuf::from(dir).join(env!("CARGO_PKG_VERSION"));
     }
@@ -50,8 +56,24 @@ pub fn write_builtins() -> std::io::Result<()> {
     Ok(())
 }
 
-/// The URI of a source, by its name: a path, or `builtin:NAME`.
+/// The URI of a source, by its name: a path, or `builtin:NAME`. Remembered:
+/// a file's diagnostics name the same few files many times.
 pub fn uri_of_name(name: &str) -> Option<Uri> {
+    static URIS: OnceLock<Mutex<HashMap<String, Option<Uri>>>> = OnceLock::new();
+    let cache = URIS.get_or_init(Mutex::default);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(u) = cache.get(name) {
+        return u.clone();
+    }
+    if cache.len() > 10_000 {
+        cache.clear();
+    }
+    let uri = make_uri(name);
+    cache.insert(name.to_string(), uri.clone());
+    uri
+}
+
+fn make_uri(name: &str) -> Option<Uri> {
     if let Some(builtin) = name.strip_prefix(BUILTIN_PREFIX) {
         return Uri::from_file_path(builtin_dir().join(format!("{builtin}.cadrage")));
     }

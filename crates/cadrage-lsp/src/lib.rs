@@ -83,12 +83,14 @@ impl State {
 
     /// What checking a document needs, taken under the lock.
     pub fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
-        let (version, config, key, text) = {
+        let (version, config, key, text, previous) = {
             let d = self.docs.get(uri)?;
-            (d.version, d.config.clone(), d.key.clone(), d.text.clone())
+            let previous = d.analysis.as_ref().map(|(_, a)| Arc::clone(a));
+            (d.version, d.config.clone(), d.key.clone(), d.text.clone(), previous)
         };
         let project = self.project(&config);
-        Some(Snapshot { version, project, source: convert::source_for(uri, &text), key, options: self.options() })
+        let source = convert::source_for(uri, &text);
+        Some(Snapshot { version, project, source, key, options: self.options(), previous })
     }
 
     /// The analysis of a document's current text (computed now if needed).
@@ -125,7 +127,6 @@ impl State {
             let config = self.config_for(&uri);
             if let Some(d) = self.docs.get_mut(&uri) {
                 d.config = config;
-                d.analysis = None;
             }
             self.dirty.insert(uri);
         }
@@ -144,11 +145,18 @@ pub(crate) struct Snapshot {
     source: Arc<Source>,
     key: Option<String>,
     options: CheckOptions,
+    /// The last analysis of the document: its text and tree are reused.
+    previous: Option<Arc<Analysis>>,
 }
 
 impl Snapshot {
     fn run(&self) -> Analysis {
-        self.project.analyze(&self.source, self.key.as_deref(), &self.options)
+        // Only the top-level items an edit touched are parsed again.
+        let syntax = match &self.previous {
+            Some(a) => cadrage_syntax::incremental::reparse(&a.report.source.text, &a.syntax, &self.source.text),
+            None => cadrage_syntax::parse(&self.source.text),
+        };
+        self.project.analyze_parsed(&self.source, syntax, self.key.as_deref(), &self.options)
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod ast;
 mod convert;
 pub mod format;
+pub mod incremental;
 mod recovery;
 mod span;
 pub mod strings;

@@ -160,6 +160,14 @@ impl Snapshot {
     }
 }
 
+/// With `CADRAGE_LSP_TIMINGS` set, how long each stage took, on stderr.
+fn timing(what: &str, started: std::time::Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("CADRAGE_LSP_TIMINGS").is_some()) {
+        eprintln!("cadrage lsp: {what} {:.2} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 fn today() -> (u16, u8, u8) {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
@@ -236,7 +244,9 @@ impl Backend {
                             // The check runs without the lock: edits and requests go on.
                             let snapshot = lock(&job_state).snapshot(&job_uri)?;
                             let version = snapshot.version;
+                            let started = std::time::Instant::now();
                             let analysis = Arc::new(snapshot.run());
+                            timing("check", started);
                             let mut st = lock(&job_state);
                             let doc = st.docs.get_mut(&job_uri)?;
                             if doc.version == version {
@@ -254,8 +264,12 @@ impl Backend {
                     // Publish only if no newer text arrived meanwhile.
                     let current = lock(&state).docs.get(&uri).map(|d| d.version);
                     if current == Some(version) {
+                        let started = std::time::Instant::now();
                         let diags: Vec<Diagnostic> = analysis.report.findings.iter().map(convert::diagnostic).collect();
+                        timing("diagnostics", started);
+                        let started = std::time::Instant::now();
                         client.publish_diagnostics(uri, diags, Some(version)).await;
+                        timing("publish", started);
                     }
                 }
             }

@@ -18,6 +18,7 @@ pub mod project;
 pub mod rulesets;
 pub mod source;
 pub mod suggest;
+pub mod testing;
 pub mod valueset;
 
 pub use check::{Analysis, CheckOptions, Classification, FileReport};

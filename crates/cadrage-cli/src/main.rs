@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod commands;
 mod output;
 mod workspace;
 
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args),
+        cli::Command::Test(args) => commands::test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -218,8 +218,13 @@ fn the_project_file_is_found_by_walking_up_and_its_severities_apply() {
 fn a_project_ruleset_replaces_the_embedded_one_of_the_same_name() {
     let run = cadrage(&["check", "tests/projects/custom_ruleset", "--format", "json"]);
     let doc = json(&run);
-    let codes: Vec<&str> =
-        doc["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["file"] == "tests/projects/custom_ruleset/plan.cadrage")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
     // Only the project's rule exists: the embedded rules (e.g. the kpi and
     // the daily-work rules) are gone.
     assert_eq!(codes, ["management.announce_needs_community"]);

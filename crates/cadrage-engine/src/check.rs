@@ -741,6 +741,7 @@ impl<'p> Checker<'p> {
             related: Vec::new(),
             fix: None,
             url: def.see.clone(),
+            witness: None,
         };
         f.related.push(crate::finding::Related { loc: def.loc.clone(), message: "rule defined here".into() });
         if let Some(o) = &def.overridden_at {

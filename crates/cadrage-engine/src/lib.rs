@@ -7,6 +7,7 @@
 //! its own with [`Project::check`], so files can be checked in parallel and
 //! an edited file re-checked alone.
 
+pub mod analysis;
 pub mod builtin;
 pub mod check;
 pub mod config;

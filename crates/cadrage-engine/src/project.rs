@@ -312,5 +312,6 @@ pub(crate) fn test_findings_of(project: &Project, rs: &Arc<Ruleset>, ctx: &Conte
     for run in crate::testing::run_tests(project, rs, false) {
         out.extend(crate::testing::failure_finding(&run));
     }
+    out.extend(crate::analysis::check_ruleset(rs));
     out
 }

@@ -75,6 +75,15 @@ impl Witness {
 
     /// The `given` lines of a test, indented by `indent`.
     pub fn givens(&self, indent: &str) -> String {
+        self.lines(indent, "given ")
+    }
+
+    /// The fact lines of a scenario, indented by `indent`.
+    pub fn scenario_facts(&self, indent: &str) -> String {
+        self.lines(indent, "")
+    }
+
+    fn lines(&self, indent: &str, keyword: &str) -> String {
         let mut out = String::new();
         for f in &self.facts {
             let value = match &f.value {
@@ -82,7 +91,7 @@ impl Witness {
                 WitnessValue::Values(v) => v.join(", "),
                 WitnessValue::Text => "\"example\"".into(),
             };
-            out.push_str(&format!("{indent}given {} {value}\n", f.dim));
+            out.push_str(&format!("{indent}{keyword}{} {value}\n", f.dim));
         }
         out
     }

@@ -2,12 +2,7 @@
 //! states them, and a witness becomes a `test` block inserted in the
 //! ruleset (the editor's code action).
 
-#![expect(
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test helpers report failures by panicking"
-)]
+#![expect(clippy::expect_used, reason = "test helpers report failures by panicking")]
 
 use cadrage_engine::analysis::{Witness, check_ruleset, witness_test};
 use cadrage_engine::{CheckOptions, EngineCode, Finding, Project, Source};

@@ -188,7 +188,12 @@ fn project_file_errors_name_the_file_and_line() {
             "cadrage.toml:2:1",
             "did you mean `management.community_shows_results`?",
         ),
-        ("default_not_loaded", "the default ruleset `expertize` is not loaded", "cadrage.toml:1:11", "`management`"),
+        (
+            "default_not_loaded",
+            "the default ruleset `expertize` is not loaded",
+            "cadrage.toml:1:11",
+            "did you mean `expertise`?",
+        ),
     ];
     for (dir, message, location, help) in cases {
         let run = cadrage(&["check", &format!("tests/projects/{dir}")]);

@@ -31,6 +31,9 @@ pub enum Command {
     /// Run the language server (LSP over standard input and output)
     #[command(after_help = LSP_EXAMPLES)]
     Lsp,
+    /// Run the `test` blocks of rulesets
+    #[command(after_help = TEST_EXAMPLES)]
+    Test(TestArgs),
 }
 
 const LSP_EXAMPLES: &str = "\
@@ -65,6 +68,39 @@ pub struct FmtArgs {
     /// Format standard input to standard output
     #[arg(long, conflicts_with_all = ["paths", "check"])]
     pub stdin: bool,
+}
+
+const TEST_EXAMPLES: &str = "\
+Examples:
+  cadrage test rulesets                  # every ruleset under rulesets/, with inherited tests
+  cadrage test rulesets --format junit > tests.xml
+
+Exit status: 0 when every test passes, 1 when one fails, 2 when the tests
+could not run (a path that does not exist, no ruleset under the paths).";
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Files and folders holding rulesets; folders are searched for *.cadrage files
+    #[arg(default_value = ".", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+
+    /// When to use colours in human output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestFormat {
+    /// One line per test, with the differences of failed ones
+    Human,
+    /// One JSON document
+    Json,
+    /// JUnit XML, for CI test reports
+    Junit,
 }
 
 const CHECK_EXAMPLES: &str = "\

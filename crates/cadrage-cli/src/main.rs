@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod commands;
 mod fmt;
 mod output;
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Fmt(args) => fmt::run(args),
         cli::Command::Lsp => lsp(),
+        cli::Command::Test(args) => commands::test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -148,7 +148,12 @@ fn project_file_errors_name_the_file_and_line() {
             "cadrage.toml:2:1",
             "did you mean `management.community_shows_results`?",
         ),
-        ("default_not_loaded", "the default ruleset `expertize` is not loaded", "cadrage.toml:1:11", "`management`"),
+        (
+            "default_not_loaded",
+            "the default ruleset `expertize` is not loaded",
+            "cadrage.toml:1:11",
+            "did you mean `expertise`?",
+        ),
     ];
     for (dir, message, location, help) in cases {
         let run = cadrage(&["check", &format!("tests/projects/{dir}")]);
@@ -178,8 +183,13 @@ fn the_project_file_is_found_by_walking_up_and_its_severities_apply() {
 fn a_project_ruleset_replaces_the_embedded_one_of_the_same_name() {
     let run = cadrage(&["check", "tests/projects/custom_ruleset", "--format", "json"]);
     let doc = json(&run);
-    let codes: Vec<&str> =
-        doc["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["file"] == "tests/projects/custom_ruleset/plan.cadrage")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
     // Only the project's rule exists: the embedded rules (e.g. the kpi and
     // the daily-work rules) are gone.
     assert_eq!(codes, ["management.announce_needs_community"]);

@@ -742,6 +742,7 @@ impl<'p> Checker<'p> {
             related: Vec::new(),
             fix: None,
             url: def.see.clone(),
+            witness: None,
         };
         f.related.push(crate::finding::Related { loc: def.loc.clone(), message: "rule defined here".into() });
         if let Some(o) = &def.overridden_at {
@@ -1051,4 +1052,49 @@ pub(crate) fn resolve_givens<'a>(
         }
     }
     (facts, ck.findings)
+}
+
+/// What a set of facts gives when judged as a scenario's own facts: used to
+/// run ruleset tests. `name_span` and `span` locate the findings.
+pub(crate) struct Judged {
+    /// Findings of rules (engine findings such as `classified` left out).
+    pub rule_findings: Vec<Finding>,
+    /// The agreed alternatives when an `expect` rule fired (empty when the
+    /// deciding rules disagree).
+    pub expected: Option<Vec<ValueSet>>,
+}
+
+pub(crate) fn judge_facts(
+    project: &Project,
+    ctx: &Context,
+    source: &Arc<Source>,
+    name: &str,
+    name_span: Span,
+    span: Span,
+    givens: &[ast::Fact],
+) -> Judged {
+    let opts = CheckOptions { today: (0, 0, 0) };
+    let mut ck = Checker {
+        project,
+        source,
+        opts: &opts,
+        findings: Vec::new(),
+        allowed: Vec::new(),
+        classifications: Vec::new(),
+        scenarios: Vec::new(),
+        scenario_count: 0,
+        keep: true,
+        lenient_dims: false,
+    };
+    let sc = ast::Scenario {
+        span,
+        name: ast::Name { text: SmolStr::new(name), span: name_span },
+        title: None,
+        braces: ast::Braces { open: Span::new(span.start as usize, span.start as usize), close: None },
+        body: givens.iter().cloned().map(ast::ScenarioStmt::Fact).collect(),
+    };
+    ck.scenario(Some(ctx), &sc, &[]);
+    let expected = ck.scenarios.pop().and_then(|s| s.expected);
+    let rule_findings = ck.findings.into_iter().filter(|f| matches!(f.code, Code::Rule(_))).collect();
+    Judged { rule_findings, expected }
 }

@@ -197,6 +197,9 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// A page that explains the finding (a rule's `see`).
     pub url: Option<String>,
+    /// For conflicts, dead rules and gaps: facts on which it shows (an
+    /// editor can insert them as a `test`, see `analysis::witness_test`).
+    pub witness: Option<Box<crate::analysis::Witness>>,
 }
 
 impl Finding {
@@ -212,6 +215,7 @@ impl Finding {
             related: Vec::new(),
             fix: None,
             url: None,
+            witness: None,
         }
     }
 
@@ -232,6 +236,11 @@ impl Finding {
 
     pub fn with_related(mut self, loc: Loc, message: impl Into<String>) -> Finding {
         self.related.push(Related { loc, message: message.into() });
+        self
+    }
+
+    pub fn with_witness(mut self, witness: Option<crate::analysis::Witness>) -> Finding {
+        self.witness = witness.map(Box::new);
         self
     }
 

@@ -7,6 +7,7 @@
 //! its own with [`Project::check`], so files can be checked in parallel and
 //! an edited file re-checked alone.
 
+pub mod analysis;
 pub mod builtin;
 pub mod check;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod project;
 pub mod rulesets;
 pub mod source;
 pub mod suggest;
+pub mod testing;
 pub mod valueset;
 
 pub use check::{Analysis, CheckOptions, Classification, FactInfo, FactOrigin, FileReport, ScenarioInfo};

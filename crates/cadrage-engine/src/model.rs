@@ -178,6 +178,9 @@ pub struct TestDef {
     pub origin: SmolStr,
     pub givens: Vec<ast::Fact>,
     pub expects: Vec<TestExpectDef>,
+    /// False when an `expect` names an unknown rule or model: the test is
+    /// then not run (the unknown name is reported).
+    pub valid: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -314,13 +314,17 @@ impl Project {
     }
 }
 
-/// The findings of a ruleset's own tests, as far as they can be known
-/// without running them: their `given` facts must be valid.
+/// The findings of a ruleset's own tests: their `given` facts must be
+/// valid, and a test whose `expect`s do not hold is a `test-failed`.
 pub(crate) fn test_findings_of(project: &Project, rs: &Arc<Ruleset>, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in rs.tests.iter().filter(|t| t.origin == rs.name) {
         let (_, findings) = check::resolve_givens(project, ctx, &t.loc.source, &t.givens);
         out.extend(findings);
     }
+    for run in crate::testing::run_tests(project, rs, false) {
+        out.extend(crate::testing::failure_finding(&run));
+    }
+    out.extend(crate::analysis::check_ruleset(rs));
     out
 }

@@ -758,14 +758,16 @@ impl Builder<'_> {
 
     fn test(&mut self, t: &ast::Test, rules: &[Arc<RuleDef>]) -> TestDef {
         let mut expects = Vec::new();
+        let mut all_valid = true;
         for e in t.expects() {
             match e {
                 ast::TestExpect::NoFindings(s) => expects.push(TestExpectDef::NoFindings(self.loc(*s))),
                 ast::TestExpect::Findings(paths, s) => {
                     let mut resolved = Vec::new();
                     for p in paths {
-                        if let Some(path) = self.test_rule_path(p, rules) {
-                            resolved.push(path);
+                        match self.test_rule_path(p, rules) {
+                            Some(path) => resolved.push(path),
+                            None => all_valid = false,
                         }
                     }
                     expects.push(TestExpectDef::Findings(resolved, self.loc(*s)));
@@ -773,6 +775,7 @@ impl Builder<'_> {
                 ast::TestExpect::Model(mc, s) => {
                     let mut valid = true;
                     let alts = self.model_choice(mc, &mut valid);
+                    all_valid &= valid;
                     expects.push(TestExpectDef::Model(alts, self.loc(*s)));
                 }
             }
@@ -784,6 +787,7 @@ impl Builder<'_> {
             origin: self.name.clone(),
             givens: t.givens().cloned().collect(),
             expects,
+            valid: all_valid,
         }
     }
 

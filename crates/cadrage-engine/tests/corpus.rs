@@ -147,6 +147,9 @@ fn render_finding(out: &mut String, f: &Finding) {
     if let Some(u) = &f.url {
         let _ = writeln!(out, "  see: {u}");
     }
+    if let Some(w) = &f.witness {
+        let _ = writeln!(out, "  witness: {}", w.describe());
+    }
 }
 
 datatest_stable::harness! {

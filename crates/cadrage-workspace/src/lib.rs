@@ -27,6 +27,10 @@ pub enum ToolError {
     #[diagnostic(code(cadrage::io))]
     Io { path: String, message: String },
 
+    #[error("no ruleset in the `.cadrage` files under `{0}`")]
+    #[diagnostic(code(cadrage::path), help("give the files or folders that declare the rulesets to test"))]
+    NoRulesets(String),
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(Box<cadrage_engine::ConfigError>),

@@ -1,0 +1,86 @@
+//! The commands for ruleset authors: `test`, `explain`, `diff`, `table`,
+//! `rules`. Each lives in its own module; `cadrage check` is in `check.rs`.
+
+pub mod test;
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use cadrage_engine::model::Ruleset;
+use cadrage_engine::{Project, Source};
+use cadrage_syntax::ast::Item;
+
+use crate::cli::ColorChoice;
+use cadrage_workspace::{self as workspace, ToolError};
+
+/// Whether to colour output on stdout.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// A ruleset declared in a file under the given paths, resolved in its
+/// project (or in its file, for a ruleset that is not a project ruleset).
+pub struct FoundRuleset {
+    /// The file, as given or found.
+    pub file: String,
+    pub ruleset: Arc<Ruleset>,
+    pub project: Arc<Project>,
+}
+
+/// Every ruleset declared in the `*.cadrage` files under `paths`, in file
+/// order, then declaration order.
+pub fn rulesets_under(paths: &[std::path::PathBuf]) -> Result<Vec<FoundRuleset>, ToolError> {
+    let files = workspace::collect(paths)?;
+    let loaded = workspace::load(files)?;
+    let mut out = Vec::new();
+    for t in &loaded.targets {
+        let text =
+            workspace::read_target(&t.path).map_err(|message| ToolError::Io { path: t.display.clone(), message })?;
+        let names: Vec<_> = cadrage_syntax::parse(&text)
+            .items
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Ruleset(r) => Some(r.name.text),
+                _ => None,
+            })
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let project_file = t.project.is_ruleset_file(&t.key);
+        let analysis = if project_file {
+            None
+        } else {
+            let source = Source::new(t.display.clone(), text);
+            Some(t.project.analyze(&source, Some(&t.key), &cadrage_engine::CheckOptions { today: crate::cli::today() }))
+        };
+        for name in names {
+            let rs = match &analysis {
+                Some(a) => a.local_rulesets.get(&name).cloned(),
+                None => t.project.ruleset(&name).cloned(),
+            };
+            // A ruleset whose name is declared twice resolves once.
+            if let Some(rs) = rs {
+                if out.iter().any(|f: &FoundRuleset| Arc::ptr_eq(&f.ruleset, &rs)) {
+                    continue;
+                }
+                out.push(FoundRuleset { file: t.display.clone(), ruleset: rs, project: Arc::clone(&t.project) });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `path` for messages.
+pub fn shown(p: &Path) -> String {
+    workspace::display(p)
+}

@@ -631,3 +631,39 @@ fn a_ruleset_changed_on_disk_rechecks_open_scenarios() {
     let after = lsp.diagnostics_until(&shop_plan, 1, |d| d.is_empty());
     assert!(after.is_empty(), "{after:?}");
 }
+
+#[test]
+fn a_static_check_witness_becomes_a_test_block() {
+    let ws = Workspace::new();
+    let file = ws.path("gappy.cadrage");
+    let text = "ruleset gappy {\n  model a\n  dimension d { x y }\n  rule k {\n    when d is x\n    expect a\n  }\n}\n";
+    std::fs::write(&file, text).expect("write");
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&file, text);
+    let diags = lsp.diagnostics(&file, 1);
+    let gap = diags.iter().find(|d| d["code"] == "cadrage::gap").unwrap_or_else(|| panic!("{diags:?}")).clone();
+    let r = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri(&file) }, "range": gap["range"], "context": { "diagnostics": [gap] } }),
+    );
+    let action = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Add a test for this case to `gappy`")
+        .unwrap_or_else(|| panic!("{r}"));
+    let edit = &action["edit"]["changes"][uri(&file)][0];
+    let new_text = edit["newText"].as_str().unwrap();
+    assert!(new_text.contains("  test \"gap: d y\" {\n    given d y\n"), "{new_text}");
+    assert_eq!(edit["range"]["start"], json!({ "line": 7, "character": 0 }), "above the ruleset's closing brace");
+    // Applied, the file still parses and the test passes.
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(7, new_text.trim_end_matches('\n'));
+    let applied = lines.join("\n") + "\n";
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&file), "version": 2 }, "contentChanges": [{ "text": applied }] }),
+    );
+    let after = lsp.diagnostics(&file, 2);
+    assert!(!codes(&after).iter().any(|c| c == "cadrage::syntax" || c == "cadrage::test-failed"), "{after:?}");
+}

@@ -530,6 +530,10 @@ pub fn code_actions(st: &mut State, params: &CodeActionParams) -> Option<CodeAct
             }
         }
         let Some(NumberOrString::String(code)) = &diag.code else { continue };
+        // A static check's witness, offered as a test of the ruleset.
+        if let Some(action) = witness_action(st, uri, &analysis, diag, code) {
+            actions.push(action);
+        }
         let Some((ruleset, rule)) = code.split_once('.') else { continue };
         if code.starts_with("cadrage::") {
             continue;
@@ -572,6 +576,41 @@ pub fn code_actions(st: &mut State, params: &CodeActionParams) -> Option<CodeAct
         }
     }
     Some(actions)
+}
+
+/// "Add a test for this case": the witness of a conflict, dead rule or gap,
+/// inserted into its ruleset as a `test` block.
+fn witness_action(
+    st: &mut State,
+    uri: &Uri,
+    analysis: &cadrage_engine::Analysis,
+    diag: &Diagnostic,
+    code: &str,
+) -> Option<CodeActionOrCommand> {
+    let index = analysis.report.source.line_index();
+    let finding = analysis
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code.to_string() == code && range(index, f.loc.span) == diag.range && f.witness.is_some())?;
+    let witness = finding.witness.as_deref()?;
+    let project = st.docs.get(uri).map(|d| d.config.clone()).map(|c| st.project(&c))?;
+    let inside = |rs: &&std::sync::Arc<cadrage_engine::model::Ruleset>| {
+        rs.span_loc.source.name == analysis.report.source.name && rs.span_loc.span.contains_span(finding.loc.span)
+    };
+    let ruleset =
+        analysis.local_rulesets.values().find(inside).or_else(|| project.rulesets().into_iter().find(inside))?;
+    let name = format!("{}: {}", code.trim_start_matches("cadrage::"), witness.describe());
+    let expect = ["# expect model ...   (what should these facts call for?)".to_string()];
+    let fix = cadrage_engine::analysis::witness_test(ruleset, witness, &name, &expect);
+    let r = range(index, fix.loc.span);
+    Some(quickfix(
+        format!("Add a test for this case to `{}`", ruleset.name),
+        Some(diag),
+        uri,
+        vec![TextEdit { range: r, new_text: fix.replacement }],
+        false,
+    ))
 }
 
 // ------------------------------------------------------------------ symbols, folding, formatting, hints

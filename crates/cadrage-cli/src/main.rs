@@ -15,6 +15,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Test(args) => commands::test::run(args),
+        cli::Command::Explain(args) => commands::explain::run(args),
+        cli::Command::Table(args) => commands::table::run(args),
+        cli::Command::Rules(args) => commands::rules::run(args),
     };
     match result {
         Ok(code) => code,

@@ -34,6 +34,75 @@ pub enum Command {
     /// Run the `test` blocks of rulesets
     #[command(after_help = TEST_EXAMPLES)]
     Test(TestArgs),
+    /// Explain how a file's scenarios are judged: facts, rules, expected model, remedies
+    Explain(ExplainArgs),
+    /// Print the decision table of a ruleset
+    Table(TableArgs),
+    /// List the models, dimensions and rules of a ruleset, or explain one rule
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  cadrage explain examples/mistakes.cadrage\n  cadrage explain examples/merger.cadrage --scenario merger_qa --format json"
+)]
+pub struct ExplainArgs {
+    /// The file whose scenarios to explain
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Only this scenario
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+
+    /// The day that `allow ... until DATE` is compared with (YYYY-MM-DD; default: today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<(u16, u8, u8)>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  cadrage table management\n  cadrage table rulesets/expertise.cadrage --format html > table.html"
+)]
+pub struct TableArgs {
+    /// A ruleset name (of the project or embedded) or a ruleset file
+    #[arg(value_name = "RULESET")]
+    pub ruleset: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TableFormat::Markdown)]
+    pub format: TableFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Markdown,
+    Html,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  cadrage rules\n  cadrage rules expertise\n  cadrage rules --code management.work_is_the_managers_job"
+)]
+pub struct RulesArgs {
+    /// A ruleset name (of the project or embedded) or a ruleset file; default: the project's default, else `management`
+    #[arg(value_name = "RULESET")]
+    pub ruleset: Option<String>,
+
+    /// Explain one rule, by its path `RULESET.rule`
+    #[arg(long, value_name = "PATH")]
+    pub code: Option<String>,
 }
 
 const LSP_EXAMPLES: &str = "\

@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         cli::Command::Fmt(args) => fmt::run(args),
         cli::Command::Lsp => lsp(),
         cli::Command::Test(args) => commands::test::run(args),
+        cli::Command::Explain(args) => commands::explain::run(args),
+        cli::Command::Table(args) => commands::table::run(args),
+        cli::Command::Rules(args) => commands::rules::run(args),
     };
     match result {
         Ok(code) => code,

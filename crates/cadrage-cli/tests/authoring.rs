@@ -108,3 +108,92 @@ fn test_of_a_missing_path_or_no_ruleset_exits_2() {
         run.stderr
     );
 }
+
+// --- cadrage explain -------------------------------------------------------
+
+#[test]
+fn explain_a_scenario_human() {
+    let run = cadrage(&["explain", "examples/mistakes.cadrage", "--scenario", "merger_news", "--today", "2027-01-01"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("from plan intranet_2027"), "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn explain_json_has_facts_rules_verdict_and_remedies() {
+    let run = cadrage(&["explain", "examples/mistakes.cadrage", "--format", "json", "--today", "2027-01-01"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = json(&run);
+    let scenarios = j["scenarios"].as_array().expect("scenarios");
+    let s = scenarios.iter().find(|s| s["scenario"] == "payroll_space").expect("payroll_space");
+    assert_eq!(s["expected"], serde_json::json!(["socio_collaborative"]));
+    assert_eq!(s["chosen"], "community");
+    let rule = s["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["rule"] == "management.work_is_the_managers_job")
+        .expect("rule");
+    assert_eq!(rule["result"], "true");
+    assert_eq!(rule["atoms"][0]["value"], "true");
+    let f = s["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "management.work_is_the_managers_job")
+        .expect("finding");
+    assert_eq!(f["remedies"][0]["title"], "choose socio_collaborative");
+}
+
+#[test]
+fn explain_an_unknown_scenario_exits_2() {
+    let run = cadrage(&["explain", "examples/mistakes.cadrage", "--scenario", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no scenario `nope` in `examples/mistakes.cadrage`"), "{}", run.stderr);
+}
+
+// --- cadrage table, rules --------------------------------------------------
+
+#[test]
+fn table_of_management_markdown() {
+    let run = cadrage(&["table", "management"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // One row per purpose, one per model.
+    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("| purpose")).count(), 7);
+    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("| `")).count(), 2);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn table_csv_and_html() {
+    let csv = cadrage(&["table", "rulesets/expertise.cadrage", "--format", "csv"]);
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines.first().copied(), Some("kind,Facts,Meaning,Expected model,Rule,Severity,Why"));
+    assert!(lines.iter().any(|l| l.starts_with("fact,purpose expertise,")), "{}", csv.stdout);
+    assert!(lines.iter().any(|l| l.starts_with("model,kpo,Knowledge process outsourcing,")), "{}", csv.stdout);
+    let html = cadrage(&["table", "management", "--format", "html"]);
+    assert_eq!(html.code, 0);
+    assert_eq!(html.stdout.matches("<table>").count(), 2);
+    assert!(html.stdout.contains("<td>community + socio_collaborative</td>"), "{}", html.stdout);
+}
+
+#[test]
+fn rules_lists_a_ruleset() {
+    let run = cadrage(&["rules", "expertise"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn rules_code_explains_one_rule() {
+    let run = cadrage(&["rules", "--code", "expertise.core_knowledge_stays_in"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+    let run = cadrage(&["rules", "--code", "management.nope"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no rule `management.nope`"), "{}", run.stderr);
+    let run = cadrage(&["table", "managment"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no ruleset `managment`"), "{}", run.stderr);
+}

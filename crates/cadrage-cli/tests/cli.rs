@@ -40,8 +40,8 @@ fn examples_json_output_has_the_documented_shape() {
     let keys: Vec<&str> = first.as_object().expect("object").keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["file", "scenario", "code", "severity", "message", "help", "span", "related", "fix"],
-        "finding keys in the documented order"
+        ["file", "scenario", "code", "severity", "message", "help", "span", "related", "fix", "remedies"],
+        "finding keys in the documented order (a rule's finding has remedies)"
     );
     insta::assert_json_snapshot!("examples_json", doc);
 }

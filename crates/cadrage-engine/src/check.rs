@@ -698,6 +698,14 @@ impl<'p> Checker<'p> {
             chosen: chosen_names(facts.get(MODEL).and_then(Option::as_ref)),
         });
 
+        let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
+        for f in &mut raw {
+            if let Code::Rule(p) = &f.code {
+                if let Some(i) = ctx.rule_index(p) {
+                    f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
+                }
+            }
+        }
         self.allows(ctx, sc, &name, raw);
 
         if self.keep {
@@ -743,6 +751,7 @@ impl<'p> Checker<'p> {
             fix: None,
             url: def.see.clone(),
             witness: None,
+            remedies: Vec::new(),
         };
         f.related.push(crate::finding::Related { loc: def.loc.clone(), message: "rule defined here".into() });
         if let Some(o) = &def.overridden_at {

@@ -200,6 +200,9 @@ pub struct Finding {
     /// For conflicts, dead rules and gaps: facts on which it shows (an
     /// editor can insert them as a `test`, see `analysis::witness_test`).
     pub witness: Option<Box<crate::analysis::Witness>>,
+    /// For a finding of a rule in a scenario: the smallest changes of the
+    /// scenario's facts or model that clear it, best first.
+    pub remedies: Vec<crate::analysis::Remedy>,
 }
 
 impl Finding {
@@ -216,6 +219,7 @@ impl Finding {
             fix: None,
             url: None,
             witness: None,
+            remedies: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod check;
 pub mod config;
 pub mod context;
 pub mod eval;
+pub mod explain;
 pub mod finding;
 pub mod model;
 pub mod project;

@@ -27,6 +27,27 @@ pub enum ToolError {
     #[diagnostic(code(cadrage::io))]
     Io { path: String, message: String },
 
+    #[error("no ruleset `{0}`")]
+    #[diagnostic(
+        code(cadrage::unknown_ruleset),
+        help("the loaded rulesets are {1}; a path to a ruleset file works too")
+    )]
+    UnknownRuleset(String, String),
+
+    #[error("no rule `{0}`")]
+    #[diagnostic(
+        code(cadrage::unknown_rule),
+        help("give a rule path `RULESET.rule`; `cadrage rules RULESET` lists them")
+    )]
+    UnknownRule(String),
+
+    #[error("no scenario `{0}` in `{1}`")]
+    #[diagnostic(
+        code(cadrage::unknown_scenario),
+        help("`cadrage explain FILE` without --scenario explains every scenario of the file")
+    )]
+    NoScenario(String, String),
+
     #[error("no ruleset in the `.cadrage` files under `{0}`")]
     #[diagnostic(code(cadrage::path), help("give the files or folders that declare the rulesets to test"))]
     NoRulesets(String),
@@ -202,4 +223,13 @@ fn io_message(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "it no longer exists".into(),
         _ => e.to_string(),
     }
+}
+
+/// The project of the current folder: the nearest `cadrage.toml` in it or
+/// above, or the embedded rulesets alone.
+pub fn project_here() -> Result<Project, ToolError> {
+    let cwd = canonical(Path::new("."));
+    let mut cache = HashMap::new();
+    let config = find_config(&cwd, &mut cache);
+    load_project(config.as_deref(), &cwd)
 }

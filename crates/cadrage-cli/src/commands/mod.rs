@@ -1,6 +1,9 @@
 //! The commands for ruleset authors: `test`, `explain`, `diff`, `table`,
 //! `rules`. Each lives in its own module; `cadrage check` is in `check.rs`.
 
+pub mod explain;
+pub mod rules;
+pub mod table;
 pub mod test;
 
 use std::io::IsTerminal;
@@ -83,4 +86,26 @@ pub fn rulesets_under(paths: &[std::path::PathBuf]) -> Result<Vec<FoundRuleset>,
 /// `path` for messages.
 pub fn shown(p: &Path) -> String {
     workspace::display(p)
+}
+
+/// A ruleset named on the command line: a file (or folder) that declares
+/// it, or the name of a ruleset of the current folder's project (or of the
+/// embedded ones).
+pub fn resolve_ruleset(arg: &str) -> Result<(Arc<Ruleset>, Arc<Project>), ToolError> {
+    let p = Path::new(arg);
+    if arg.contains(['/', '\\']) || arg.ends_with(".cadrage") || p.is_dir() {
+        let found = rulesets_under(&[p.to_path_buf()])?;
+        return match found.into_iter().next() {
+            Some(f) => Ok((f.ruleset, f.project)),
+            None => Err(ToolError::NoRulesets(arg.to_string())),
+        };
+    }
+    let project = Arc::new(workspace::project_here()?);
+    match project.ruleset(arg) {
+        Some(rs) => Ok((Arc::clone(rs), Arc::clone(&project))),
+        None => {
+            let names: Vec<String> = project.ruleset_names().iter().map(|n| format!("`{n}`")).collect();
+            Err(ToolError::UnknownRuleset(arg.to_string(), names.join(", ")))
+        }
+    }
 }

@@ -54,6 +54,28 @@ struct FindingJ<'a> {
     span: SpanJ,
     related: Vec<RelatedJ<'a>>,
     fix: Option<FixJ<'a>>,
+    /// Changes of the scenario that clear a rule's finding (issue 4).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remedies: Vec<RemedyJ<'a>>,
+    /// Facts on which a static finding of a ruleset shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness: Option<Vec<WitnessFactJ<'a>>>,
+}
+
+#[derive(Serialize)]
+struct RemedyJ<'a> {
+    title: &'a str,
+    dimension: &'a str,
+    values: Option<Vec<&'a str>>,
+    new_findings: &'a [String],
+    fix: FixJ<'a>,
+}
+
+#[derive(Serialize)]
+struct WitnessFactJ<'a> {
+    dimension: &'a str,
+    /// `null` for a text fact (any text).
+    values: Option<Vec<&'a str>>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +111,31 @@ fn finding(f: &Finding) -> FindingJ<'_> {
             .map(|r| RelatedJ { file: &r.loc.source.name, span: span(&r.loc), message: &r.message })
             .collect(),
         fix: f.fix.as_ref().map(|x| FixJ { title: &x.title, replacement: &x.replacement, span: span(&x.loc) }),
+        remedies: f
+            .remedies
+            .iter()
+            .map(|r| RemedyJ {
+                title: &r.title,
+                dimension: &r.dim,
+                values: r.values.as_ref().map(|v| v.iter().map(|x| x.as_str()).collect()),
+                new_findings: &r.new_findings,
+                fix: FixJ { title: &r.fix.title, replacement: &r.fix.replacement, span: span(&r.fix.loc) },
+            })
+            .collect(),
+        witness: f.witness.as_ref().map(|w| {
+            w.facts
+                .iter()
+                .map(|x| WitnessFactJ {
+                    dimension: &x.dim,
+                    values: match &x.value {
+                        cadrage_engine::analysis::WitnessValue::Values(v) => {
+                            Some(v.iter().map(|s| s.as_str()).collect())
+                        }
+                        cadrage_engine::analysis::WitnessValue::Text => None,
+                    },
+                })
+                .collect()
+        }),
     }
 }
 

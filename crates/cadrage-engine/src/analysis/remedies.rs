@@ -1,0 +1,211 @@
+//! What would make it right: for a finding of a rule in a scenario, the
+//! smallest changes of its facts or chosen model that clear it, found by
+//! search over the finite dimensions and checked by re-evaluating the
+//! scenario with the change.
+
+use std::sync::Arc;
+
+use cadrage_syntax::ast;
+use smol_str::SmolStr;
+
+use crate::check::insertion_in_block;
+use crate::context::{CConclusion, Context, DimId, MODEL};
+use crate::eval::{FactRef, Slot, Tri, eval};
+use crate::finding::Fix;
+use crate::source::{Loc, Source};
+use crate::valueset::ValueSet;
+
+/// At most this many remedies per finding.
+pub const MAX_REMEDIES: usize = 3;
+
+/// One change of one fact that clears a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remedy {
+    /// "choose community", "if `led_by` were `manager` this would pass".
+    pub title: String,
+    /// The dimension changed (`model` for the model).
+    pub dim: SmolStr,
+    /// The values it would have; `None` for a text fact to state.
+    pub values: Option<Vec<SmolStr>>,
+    /// Other rule findings the change would bring (the best remedies bring none).
+    pub new_findings: Vec<String>,
+    /// The change as a text edit of the scenario.
+    pub fix: Fix,
+}
+
+/// The indices of the rules that give a finding on these facts (as the
+/// check does: a `deny` that fires, a `require` that fires with a fact
+/// missing, an `expect` of the deciding priority whose alternatives do not
+/// hold the chosen model).
+pub fn rules_with_findings(ctx: &Context, facts: &[Option<FactRef<'_>>]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut fired_expect: Vec<usize> = Vec::new();
+    for (i, r) in ctx.rules.iter().enumerate() {
+        if r.severity.is_none() || eval(&r.cond, facts) != Tri::True {
+            continue;
+        }
+        match &r.conclusion {
+            CConclusion::Deny => out.push(i),
+            CConclusion::Require(dims) => {
+                if dims.iter().any(|d| facts.get(*d).is_none_or(Option::is_none)) {
+                    out.push(i);
+                }
+            }
+            CConclusion::Expect(_) => fired_expect.push(i),
+        }
+    }
+    let chosen = match facts.get(MODEL).and_then(Option::as_ref) {
+        Some(FactRef { slot: Slot::Values(v), .. }) => Some(v.clone()),
+        _ => None,
+    };
+    let top = fired_expect.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.priority).max();
+    if let Some(chosen) = chosen {
+        for &i in &fired_expect {
+            let Some(r) = ctx.rules.get(i) else { continue };
+            if Some(r.def.priority) != top {
+                continue;
+            }
+            if let CConclusion::Expect(alts) = &r.conclusion {
+                if !alts.iter().any(|a| a.same(&chosen)) {
+                    out.push(i);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Where the scenario is, to write the edits.
+pub(crate) struct Place<'a> {
+    pub source: &'a Arc<Source>,
+    pub scenario: &'a ast::Scenario,
+}
+
+/// The remedies of the finding of rule `rule` on these facts, best first:
+/// a change of model for an `expect`, stating the missing facts of a
+/// `require`, then single changes of a fact's value that clear it, those
+/// that bring no other finding first.
+pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize, place: &Place<'_>) -> Vec<Remedy> {
+    let before = rules_with_findings(ctx, facts);
+    let Some(r) = ctx.rules.get(rule) else { return Vec::new() };
+    // Any stated fact serves as the syntax of a changed one (spans are not read).
+    let Some(template) = facts.iter().flatten().next().map(|f| f.fact) else { return Vec::new() };
+    let mut found: Vec<(usize, Remedy)> = Vec::new();
+    let name_of = |i: usize| ctx.rules.get(i).map(|r| r.def.path.to_string()).unwrap_or_default();
+
+    let try_change = |dim: DimId, slot: Slot| -> Option<Vec<usize>> {
+        let mut changed: Vec<Option<FactRef<'_>>> = facts.to_vec();
+        let cell = changed.get_mut(dim)?;
+        let fact = cell.as_ref().map(|f| f.fact).unwrap_or(template);
+        *cell = Some(FactRef { slot, fact, own: true });
+        let after = rules_with_findings(ctx, &changed);
+        if after.contains(&rule) {
+            return None;
+        }
+        Some(after.into_iter().filter(|i| !before.contains(i)).collect())
+    };
+
+    match &r.conclusion {
+        CConclusion::Expect(alts) => {
+            for alt in alts {
+                if let Some(new) = try_change(MODEL, Slot::Values(alt.clone())) {
+                    let names = ctx.models_names(alt);
+                    let text = names.join(" + ");
+                    let fix = edit(ctx, facts, MODEL, &text, place);
+                    found.push((
+                        new.len(),
+                        Remedy {
+                            title: format!("choose {text}"),
+                            dim: "model".into(),
+                            values: Some(names),
+                            new_findings: new.iter().map(|&i| name_of(i)).collect(),
+                            fix,
+                        },
+                    ));
+                }
+            }
+        }
+        CConclusion::Require(dims) => {
+            let missing: Vec<DimId> =
+                dims.iter().copied().filter(|d| facts.get(*d).is_none_or(Option::is_none)).collect();
+            if let [dim] = missing.as_slice() {
+                if let Some(d) = ctx.dims.get(*dim) {
+                    if d.kind == ast::DimensionKind::Text {
+                        if let Some(new) = try_change(*dim, Slot::Text(String::new())) {
+                            let fix = edit(ctx, facts, *dim, "\"...\"", place);
+                            found.push((
+                                new.len(),
+                                Remedy {
+                                    title: format!("state `{}`", d.name),
+                                    dim: d.name.clone(),
+                                    values: None,
+                                    new_findings: new.iter().map(|&i| name_of(i)).collect(),
+                                    fix,
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        CConclusion::Deny => {}
+    }
+    // The model or the missing fact first, whatever they bring: they are
+    // what the rule asks for.
+    let mut direct: Vec<Remedy> = found.drain(..).map(|(_, r)| r).collect();
+    if direct.is_empty() || !direct.iter().any(|r| r.new_findings.is_empty()) {
+        // Single changes of an enumerated fact, in dimension order.
+        for (dim, d) in ctx.dims.iter().enumerate() {
+            if dim == MODEL || d.kind == ast::DimensionKind::Text {
+                continue;
+            }
+            let current = facts.get(dim).and_then(Option::as_ref).map(|f| f.slot.clone());
+            for (i, v) in d.values.iter().enumerate() {
+                let set = ValueSet::empty().with(i);
+                if matches!(&current, Some(Slot::Values(c)) if c.same(&set)) {
+                    continue;
+                }
+                if let Some(new) = try_change(dim, Slot::Values(set)) {
+                    let fix = edit(ctx, facts, dim, &v.name, place);
+                    found.push((
+                        new.len(),
+                        Remedy {
+                            title: format!("if `{}` were `{}` this would pass", d.name, v.name),
+                            dim: d.name.clone(),
+                            values: Some(vec![v.name.clone()]),
+                            new_findings: new.iter().map(|&i| name_of(i)).collect(),
+                            fix,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    // Then single changes, those that bring no other finding first (stable: dimension order).
+    found.sort_by_key(|(n, _)| *n);
+    direct.extend(found.into_iter().map(|(_, r)| r));
+    direct.truncate(MAX_REMEDIES);
+    direct
+}
+
+/// The text edit that gives `dim` the value `text`: the scenario's own fact
+/// is replaced, an inherited or missing one is added to the scenario.
+fn edit(ctx: &Context, facts: &[Option<FactRef<'_>>], dim: DimId, text: &str, place: &Place<'_>) -> Fix {
+    let name = ctx.dims.get(dim).map(|d| d.name.clone()).unwrap_or_default();
+    match facts.get(dim).and_then(Option::as_ref) {
+        Some(f) if f.own => Fix {
+            title: format!("set `{name}` to {text}"),
+            replacement: text.to_string(),
+            loc: Loc::new(place.source, f.fact.value.span()),
+        },
+        _ => {
+            let (at, insert) = insertion_in_block(&place.source.text, place.scenario, &format!("{name} {text}"));
+            Fix {
+                title: format!("add `{name} {text}`"),
+                replacement: insert,
+                loc: Loc::new(place.source, cadrage_syntax::Span::new(at, at)),
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Remedies: every remedy of every finding is applied to the scenario's
+//! text and the file checked again: the finding must be gone, and the
+//! findings the remedy announces must be the only new ones.
+
+use cadrage_engine::{CheckOptions, Finding, Project, Source};
+
+const OPTS: CheckOptions = CheckOptions { today: (2027, 1, 1) };
+
+const PLANS: &str = r#"use management
+
+scenario merger_qa "Fusion — questions et réponses 🚀" {
+  purpose  announce
+  audience company
+  led_by   communication_team
+  model    socio_collaborative
+}
+
+scenario team_run_as_community {
+  purpose  daily_work
+  audience own_team
+  led_by   community_manager
+  model    community
+}
+
+plan rollout {
+  led_by manager
+  scenario innovation_alone {
+    purpose innovation
+    model community
+    kpi "ideas"
+  }
+}
+
+scenario blame {
+  purpose performance
+  led_by manager
+  review blame_people
+  model socio_collaborative
+}
+"#;
+
+fn keys(fs: &[Finding]) -> Vec<(String, String)> {
+    fs.iter().map(|f| (f.scenario.clone().unwrap_or_default().to_string(), f.code.to_string())).collect()
+}
+
+#[test]
+fn every_remedy_clears_its_finding_when_applied() {
+    let project = Project::embedded();
+    let report = project.check(&Source::new("plans.cadrage", PLANS), None, &OPTS);
+    let with_remedies: Vec<&Finding> = report.findings.iter().filter(|f| !f.remedies.is_empty()).collect();
+    let rule_findings = report.findings.iter().filter(|f| f.rule_path().is_some()).count();
+    assert_eq!(with_remedies.len(), rule_findings, "every finding of a rule has a remedy: {:#?}", report.findings);
+    assert!(rule_findings >= 5, "{:#?}", keys(&report.findings));
+    let before = keys(&report.findings);
+    let mut checked = 0;
+    for f in with_remedies {
+        let scenario = f.scenario.clone().expect("in a scenario").to_string();
+        for r in &f.remedies {
+            let mut text = PLANS.to_string();
+            text.replace_range(r.fix.loc.span.start as usize..r.fix.loc.span.end as usize, &r.fix.replacement);
+            let after = project.check(&Source::new("plans.cadrage", text.clone()), None, &OPTS);
+            let after_keys = keys(&after.findings);
+            let code = f.code.to_string();
+            assert!(
+                !after_keys.contains(&(scenario.clone(), code.clone())),
+                "`{}` did not clear {code} in {scenario}:\n{text}",
+                r.title
+            );
+            let new: Vec<String> = after_keys
+                .iter()
+                .filter(|k| k.0 == scenario && !before.contains(k) && k.1 != "cadrage::classified")
+                .map(|k| k.1.clone())
+                .collect();
+            let mut announced = r.new_findings.clone();
+            announced.sort();
+            let mut new_sorted = new.clone();
+            new_sorted.sort();
+            assert_eq!(new_sorted, announced, "`{}` in {scenario}", r.title);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} remedies checked");
+}
+
+#[test]
+fn the_model_remedy_comes_first_for_an_expect_rule() {
+    let report = Project::embedded().check(&Source::new("plans.cadrage", PLANS), None, &OPTS);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.code.to_string() == "management.communication_is_community_work")
+        .expect("the merger finding");
+    assert_eq!(f.remedies.first().expect("a remedy").title, "choose community");
+    assert_eq!(f.remedies.first().expect("a remedy").fix.replacement, "community");
+    assert_eq!(f.remedies.first().expect("a remedy").fix.loc.text(), "socio_collaborative");
+    let titles: Vec<&str> = f.remedies.iter().map(|r| r.title.as_str()).collect();
+    assert!(titles.contains(&"if `purpose` were `performance` this would pass"), "{titles:?}");
+}

@@ -231,5 +231,5 @@ pub fn project_here() -> Result<Project, ToolError> {
     let cwd = canonical(Path::new("."));
     let mut cache = HashMap::new();
     let config = find_config(&cwd, &mut cache);
-    load_project(config.as_deref(), &cwd)
+    load_project(config.as_deref(), &cwd, &|_| None)
 }

@@ -12,7 +12,7 @@ use cadrage_engine::{CheckOptions, Finding};
 use serde_json::{Value, json};
 
 use crate::cli::{ExplainArgs, ExplainFormat};
-use crate::workspace::{self, ToolError};
+use cadrage_workspace::{self as workspace, ToolError};
 
 pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let files = workspace::collect(std::slice::from_ref(&args.file))?;

@@ -8,7 +8,7 @@ use cadrage_engine::model::{ConclusionDef, Ruleset};
 
 use super::resolve_ruleset;
 use crate::cli::RulesArgs;
-use crate::workspace::{self, ToolError};
+use cadrage_workspace::{self as workspace, ToolError};
 
 pub fn run(args: &RulesArgs) -> Result<ExitCode, ToolError> {
     if let Some(code) = &args.code {

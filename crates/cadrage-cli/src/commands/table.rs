@@ -12,7 +12,7 @@ use cadrage_engine::testing::test_context;
 use super::resolve_ruleset;
 use crate::cli::{TableArgs, TableFormat};
 use crate::commands::test::xml_escape;
-use crate::workspace::ToolError;
+use cadrage_workspace::ToolError;
 
 struct Table {
     title: String,

@@ -667,3 +667,43 @@ fn a_static_check_witness_becomes_a_test_block() {
     let after = lsp.diagnostics(&file, 2);
     assert!(!codes(&after).iter().any(|c| c == "cadrage::syntax" || c == "cadrage::test-failed"), "{after:?}");
 }
+
+#[test]
+fn remedies_on_hover_and_as_code_actions() {
+    let ws = Workspace::new();
+    let plan = ws.path("plan.cadrage");
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&plan, PLAN);
+    let diags = lsp.diagnostics(&plan, 1);
+    let (l, c) = pos(PLAN, "community\n  }");
+    let hover = lsp.at("textDocument/hover", &plan, l, c + 1);
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.starts_with("**Community management**"), "{text}");
+    assert!(
+        text.contains(
+            "**`management.work_is_the_managers_job`** — what would make it right:\n- choose socio_collaborative"
+        ),
+        "{text}"
+    );
+    let d = diags.iter().find(|d| d["code"] == "management.work_is_the_managers_job").unwrap().clone();
+    let r = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri(&plan) }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let titles: Vec<&str> = r["result"].as_array().unwrap().iter().filter_map(|a| a["title"].as_str()).collect();
+    assert_eq!(
+        titles.iter().filter(|t| t.contains("socio_collaborative")).count(),
+        1,
+        "the same edit once: {titles:?}"
+    );
+    let purpose = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "If `purpose` were `emerge` this would pass")
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    let edit = &purpose["edit"]["changes"][uri(&plan)][0];
+    assert_eq!(edit["newText"], "emerge");
+    let (l, c) = pos(PLAN, "daily_work");
+    assert_eq!(edit["range"]["start"], json!({ "line": l, "character": c }));
+}

@@ -181,7 +181,10 @@ pub fn hover(st: &mut State, uri: &Uri, pos: Position) -> Option<Hover> {
     let analysis = st.analysis(uri)?;
     let index = analysis.report.source.line_index();
     let at = offset(index, pos);
-    let target = target_at(&analysis.syntax, at)?;
+    let remedies = remedies_at(&analysis, at);
+    let Some(target) = target_at(&analysis.syntax, at) else {
+        return remedies.map(|r| markdown(r.trim_start().to_string()));
+    };
     let ctx = analysis.context.as_ref();
     let text = match target {
         Target::DimName(name) => {
@@ -249,7 +252,7 @@ pub fn hover(st: &mut State, uri: &Uri, pos: Position) -> Option<Hover> {
             s
         }
     };
-    Some(markdown(text))
+    Some(markdown(text + remedies.as_deref().unwrap_or("")))
 }
 
 fn scenario_hover(ctx: &Context, info: &ScenarioInfo) -> String {
@@ -530,6 +533,18 @@ pub fn code_actions(st: &mut State, params: &CodeActionParams) -> Option<CodeAct
             }
         }
         let Some(NumberOrString::String(code)) = &diag.code else { continue };
+        // What would make it right: each remedy of a rule's finding.
+        for remedy in remedies_of(&analysis, diag, code) {
+            let r = range(index, remedy.fix.loc.span);
+            let title = capitalised(&remedy.title);
+            let edits = vec![TextEdit { range: r, new_text: remedy.fix.replacement.clone() }];
+            if !actions
+                .iter()
+                .any(|a| matches!(a, CodeActionOrCommand::CodeAction(c) if c.edit == Some(edit(uri, edits.clone()))))
+            {
+                actions.push(quickfix(title, Some(diag), uri, edits, false));
+            }
+        }
         // A static check's witness, offered as a test of the ruleset.
         if let Some(action) = witness_action(st, uri, &analysis, diag, code) {
             actions.push(action);
@@ -576,6 +591,45 @@ pub fn code_actions(st: &mut State, params: &CodeActionParams) -> Option<CodeAct
         }
     }
     Some(actions)
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The remedies of the finding a diagnostic shows.
+fn remedies_of<'a>(
+    analysis: &'a cadrage_engine::Analysis,
+    diag: &Diagnostic,
+    code: &str,
+) -> Vec<&'a cadrage_engine::analysis::Remedy> {
+    let index = analysis.report.source.line_index();
+    analysis
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code.to_string() == code && range(index, f.loc.span) == diag.range)
+        .flat_map(|f| f.remedies.iter())
+        .collect()
+}
+
+/// "What would make it right" for the findings at an offset, for hover.
+fn remedies_at(analysis: &cadrage_engine::Analysis, at: usize) -> Option<String> {
+    let mut s = String::new();
+    for f in analysis.report.findings.iter().filter(|f| f.loc.span.touches(at) && !f.remedies.is_empty()) {
+        let _ = write!(s, "\n\n**`{}`** — what would make it right:", f.code);
+        for r in &f.remedies {
+            let _ = write!(s, "\n- {}", r.title);
+            if !r.new_findings.is_empty() {
+                let _ = write!(s, " (but then {})", r.new_findings.join(", "));
+            }
+        }
+    }
+    (!s.is_empty()).then_some(s)
 }
 
 /// "Add a test for this case": the witness of a conflict, dead rule or gap,

@@ -9,7 +9,7 @@ use cadrage_engine::source::Loc;
 use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Project, Severity, Source};
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorChoice, FailOn, Format};
+use crate::cli::{CheckArgs, FailOn, Format};
 use crate::output::{Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
 use cadrage_workspace::{self as workspace, ToolError};
 
@@ -46,15 +46,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     work.sort_by(|a, b| a.name().cmp(b.name()));
     let file_count = loaded.targets.len();
 
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").map_or(true, |t| t != "dumb")
-        }
-    };
+    let color = crate::commands::use_color(args.color);
     let width = terminal_width().unwrap_or(100);
     let renderer: Box<dyn Renderer> = match args.format {
         Format::Human => Box::new(Human::new(color, width)),

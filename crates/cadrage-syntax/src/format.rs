@@ -97,27 +97,10 @@ fn line(text: &str, span: Span) -> Node {
 /// `span` without the whitespace and comments the grammar lets trail it.
 fn trimmed(text: &str, span: Span) -> Span {
     let s = slice(text, span);
-    let bytes = s.as_bytes();
-    let mut end = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'#' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i = string_end(s, i);
-                end = i;
-            }
-            _ => {
-                i += 1;
-                end = i;
-            }
-        }
-    }
+    let end = tokens(s).last().map_or(0, |t| {
+        let w = t.text();
+        (w.as_ptr() as usize - s.as_ptr() as usize) + w.len()
+    });
     Span { start: span.start, end: span.start + u32::try_from(end).unwrap_or(0) }
 }
 
@@ -293,7 +276,15 @@ fn rule(text: &str, r: &Rule) -> Node {
 enum Tok<'a> {
     Word(&'a str),
     Str(&'a str),
-    Punct(char),
+    Punct(&'a str),
+}
+
+impl<'a> Tok<'a> {
+    fn text(&self) -> &'a str {
+        match self {
+            Tok::Word(w) | Tok::Str(w) | Tok::Punct(w) => w,
+        }
+    }
 }
 
 /// Splits statement text into words, strings (as written) and punctuation;
@@ -316,7 +307,7 @@ fn tokens(s: &str) -> Vec<Tok<'_>> {
                 i = end;
             }
             b'[' | b']' | b'(' | b')' | b',' | b'+' | b'|' | b'{' | b'}' => {
-                out.push(Tok::Punct(char::from(b)));
+                out.push(Tok::Punct(s.get(i..i + 1).unwrap_or("")));
                 i += 1;
             }
             _ => {
@@ -393,11 +384,11 @@ fn chunks(s: &str) -> Vec<String> {
     let mut brackets = 0usize;
     for t in &toks {
         let break_before = brackets == 0
-            && (matches!(t, Tok::Word("and" | "or" | "by" | "until") | Tok::Punct('|'))
-                || matches!(prev, Some(Tok::Punct(','))));
+            && (matches!(t, Tok::Word("and" | "or" | "by" | "until") | Tok::Punct("|"))
+                || matches!(prev, Some(Tok::Punct(","))));
         match t {
-            Tok::Punct('[' | '(') => brackets += 1,
-            Tok::Punct(']' | ')') => brackets = brackets.saturating_sub(1),
+            Tok::Punct("[" | "(") => brackets += 1,
+            Tok::Punct("]" | ")") => brackets = brackets.saturating_sub(1),
             _ => {}
         }
         if break_before && !current.is_empty() {
@@ -406,14 +397,11 @@ fn chunks(s: &str) -> Vec<String> {
         }
         let out = &mut current;
         let space =
-            !matches!((prev, t), (None, _) | (Some(Tok::Punct('[' | '(')), _) | (_, Tok::Punct(']' | ')' | ',')));
+            !matches!((prev, t), (None, _) | (Some(Tok::Punct("[" | "(")), _) | (_, Tok::Punct("]" | ")" | ",")));
         if space {
             out.push(' ');
         }
-        match t {
-            Tok::Word(w) | Tok::Str(w) => out.push_str(w),
-            Tok::Punct(c) => out.push(*c),
-        }
+        out.push_str(t.text());
         prev = Some(t);
     }
     if !current.is_empty() {

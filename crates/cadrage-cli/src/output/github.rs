@@ -53,12 +53,7 @@ fn command(f: &Finding) -> String {
 
 impl Renderer for Github {
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut r = Rendered {
-            counts: report.counts(),
-            scenarios: report.scenarios,
-            allowed_count: report.allowed.len(),
-            ..Rendered::default()
-        };
+        let mut r = Rendered::of(report);
         for f in &report.findings {
             r.findings.push_str(&command(f));
         }

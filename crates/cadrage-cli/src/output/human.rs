@@ -52,14 +52,13 @@ impl Human {
 
 impl Renderer for Human {
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut r = Rendered { counts: report.counts(), scenarios: report.scenarios, ..Rendered::default() };
+        let mut r = Rendered::of(report);
         for f in &report.findings {
             // Rendering into a String cannot fail.
             let _ = self.handler.render_report(&mut r.findings, &Compact(f));
             r.findings.push('\n');
         }
         for a in &report.allowed {
-            r.allowed_count += 1;
             let pos = a.finding.loc.start();
             let mut line = format!("  {}:{}:{}  {}", a.finding.loc.source.name, pos.line, pos.column, a.finding.code);
             if let Some(s) = &a.finding.scenario {

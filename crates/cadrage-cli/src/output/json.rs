@@ -141,7 +141,7 @@ fn finding(f: &Finding) -> FindingJ<'_> {
 
 impl Renderer for Json {
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut r = Rendered { counts: report.counts(), scenarios: report.scenarios, ..Rendered::default() };
+        let mut r = Rendered::of(report);
         for f in &report.findings {
             push(&mut r.findings, &finding(f));
         }
@@ -161,7 +161,6 @@ impl Renderer for Json {
             );
         }
         for a in &report.allowed {
-            r.allowed_count += 1;
             push(
                 &mut r.allowed,
                 &AllowedJ {

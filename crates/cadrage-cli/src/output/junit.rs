@@ -78,12 +78,7 @@ impl Junit {
 
 impl Renderer for Junit {
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut r = Rendered {
-            counts: report.counts(),
-            scenarios: report.scenarios,
-            allowed_count: report.allowed.len(),
-            ..Rendered::default()
-        };
+        let mut r = Rendered::of(report);
         let file = report.source.name.as_str();
         let mut cases = String::new();
         let outside: Vec<&Finding> = report.findings.iter().filter(|f| f.scenario.is_none()).collect();

@@ -24,6 +24,18 @@ pub struct Rendered {
     pub failed_cases: usize,
 }
 
+impl Rendered {
+    /// Empty output with the report's counts.
+    pub fn of(report: &FileReport) -> Rendered {
+        Rendered {
+            counts: report.counts(),
+            scenarios: report.scenarios,
+            allowed_count: report.allowed.len(),
+            ..Rendered::default()
+        }
+    }
+}
+
 pub trait Renderer: Sync {
     fn render(&self, report: &FileReport) -> Rendered;
 }

@@ -151,12 +151,7 @@ fn result(f: &Finding) -> Value {
 
 impl Renderer for Sarif {
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut r = Rendered {
-            counts: report.counts(),
-            scenarios: report.scenarios,
-            allowed_count: report.allowed.len(),
-            ..Rendered::default()
-        };
+        let mut r = Rendered::of(report);
         for f in &report.findings {
             push_json(&mut r.findings, &result(f));
         }

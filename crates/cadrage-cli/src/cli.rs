@@ -40,6 +40,34 @@ pub enum Command {
     Table(TableArgs),
     /// List the models, dimensions and rules of a ruleset, or explain one rule
     Rules(RulesArgs),
+    /// Show what a ruleset change does to the scenarios, and whether it changes any judgement
+    Diff(DiffArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  cadrage diff --base main plans\n  cadrage diff --base old/rulesets plans --format markdown > comment.md"
+)]
+pub struct DiffArgs {
+    /// The old rulesets: a ruleset file or folder, or a git revision
+    #[arg(long, value_name = "OLD_RULESET_PATH_OR_GIT_REV")]
+    pub base: String,
+
+    /// Scenario files and folders to classify with both versions
+    #[arg(default_value = ".", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    /// For a pull-request comment
+    Markdown,
 }
 
 #[derive(Args, Debug)]

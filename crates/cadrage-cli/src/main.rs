@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Explain(args) => commands::explain::run(args),
         cli::Command::Table(args) => commands::table::run(args),
         cli::Command::Rules(args) => commands::rules::run(args),
+        cli::Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => code,

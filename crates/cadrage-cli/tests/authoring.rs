@@ -197,3 +197,93 @@ fn rules_code_explains_one_rule() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no ruleset `managment`"), "{}", run.stderr);
 }
+
+// --- cadrage diff ------------------------------------------------------------
+
+const DIFF: [&str; 4] = ["diff", "--base", "tests/projects/diff/old", "tests/projects/diff/plans"];
+
+#[test]
+fn diff_of_two_ruleset_versions_human() {
+    let run = cadrage(&DIFF);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn diff_json_lists_the_known_changes_with_witnesses() {
+    let mut args = DIFF.to_vec();
+    args.extend(["--format", "json"]);
+    let run = cadrage(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = json(&run);
+    let shop = &j["rulesets"][0];
+    assert_eq!(shop["name"], "shop");
+    assert_eq!(shop["equivalent"], false);
+    let diffs = shop["differences"].as_array().expect("differences");
+    assert_eq!(diffs.len(), 3, "{diffs:#?}");
+    assert_eq!(diffs[0]["witness"], "purpose innovation");
+    assert_eq!(diffs[2]["witness"], "purpose performance, led_by agency");
+    let changes = j["changes"].as_array().expect("changes");
+    let names: Vec<&str> = changes.iter().filter_map(|c| c["scenario"].as_str()).collect();
+    assert_eq!(names, ["ideas", "sales"]);
+    assert_eq!(changes[0]["expected"], serde_json::json!({"old": "none", "new": "community"}));
+    assert_eq!(j["scenarios"], 4);
+}
+
+#[test]
+fn diff_markdown_for_a_pull_request() {
+    let mut args = DIFF.to_vec();
+    args.extend(["--format", "markdown"]);
+    let run = cadrage(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn diff_against_itself_is_equivalent() {
+    let run = cadrage(&["diff", "--base", "tests/projects/diff/rulesets", "tests/projects/diff/plans"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("no ruleset changed"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("0 of 4 scenarios change\n"), "{}", run.stdout);
+}
+
+#[test]
+fn diff_against_a_git_revision() {
+    let dir = std::env::temp_dir().join(format!("cadrage-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("rulesets")).expect("temp dir");
+    let src = root().join("tests/projects/diff");
+    std::fs::copy(src.join("cadrage.toml"), dir.join("cadrage.toml")).expect("copy");
+    std::fs::copy(src.join("old/shop.cadrage"), dir.join("rulesets/shop.cadrage")).expect("copy");
+    std::fs::copy(src.join("plans/plans.cadrage"), dir.join("plans.cadrage")).expect("copy");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("git runs");
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "old"]);
+    std::fs::copy(src.join("rulesets/shop.cadrage"), dir.join("rulesets/shop.cadrage")).expect("copy");
+    let out = Command::new(env!("CARGO_BIN_EXE_cadrage"))
+        .args(["diff", "--base", "HEAD", "plans.cadrage", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .expect("run cadrage");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(j["rulesets"][0]["equivalent"], false);
+    assert_eq!(j["changes"].as_array().map(Vec::len), Some(2));
+    let bad = Command::new(env!("CARGO_BIN_EXE_cadrage"))
+        .args(["diff", "--base", "no-such-rev", "plans.cadrage"])
+        .current_dir(&dir)
+        .output()
+        .expect("run cadrage");
+    assert_eq!(bad.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -44,6 +44,11 @@ pub struct ProjectBuilder {
 }
 
 impl ProjectBuilder {
+    /// The ruleset files added so far, as `(key, source)`.
+    pub fn files(&self) -> &[(String, Arc<Source>)] {
+        &self.files
+    }
+
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self

@@ -27,6 +27,13 @@ pub enum ToolError {
     #[diagnostic(code(cadrage::io))]
     Io { path: String, message: String },
 
+    #[error("`{0}` is neither a path nor a git revision that holds the project's ruleset files")]
+    #[diagnostic(
+        code(cadrage::base),
+        help("give a ruleset file or folder, or a git revision such as `main` or `HEAD~1`")
+    )]
+    BadBase(String),
+
     #[error("no ruleset `{0}`")]
     #[diagnostic(
         code(cadrage::unknown_ruleset),

@@ -1,6 +1,7 @@
 //! The commands for ruleset authors: `test`, `explain`, `diff`, `table`,
 //! `rules`. Each lives in its own module; `cadrage check` is in `check.rs`.
 
+pub mod diff;
 pub mod explain;
 pub mod rules;
 pub mod table;

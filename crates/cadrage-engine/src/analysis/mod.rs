@@ -1,6 +1,7 @@
 //! Static analysis of rulesets: conditions as sets of fact combinations
 //! (cubes), the static checks of LANGUAGE.md section 5 with witnesses.
 
+pub mod compare;
 pub mod cubes;
 pub mod remedies;
 pub mod static_checks;

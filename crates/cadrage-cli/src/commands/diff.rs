@@ -13,7 +13,7 @@ use cadrage_engine::{CheckOptions, FileReport, Project, Source};
 use serde_json::json;
 
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::workspace::{self, ToolError};
+use cadrage_workspace::{self as workspace, ToolError};
 
 struct ScenarioChange {
     file: String,

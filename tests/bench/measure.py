@@ -8,7 +8,7 @@ regorus' interpreter and bytecode VM (`peers regorus`) and the newline-count
 floor (`peers scan`), one warm-up round then RUNS timed rounds. Every timed
 cadrage run is checked with compare_cadrage.py and every regorus run against
 expected_counts.json. Wall time is taken around fork/exec/wait, CPU time and
-peak RSS from the kernel's accounting of the reaped child (os.wait4).
+peak RSS from GNU time (the kernel's accounting of the reaped child).
 """
 
 import argparse
@@ -21,22 +21,25 @@ import tempfile
 import time
 
 
-def run_accounted(cmd, stdout_path):
-    """Run cmd with stdout to a file; return (wall s, cpu s, peak RSS KiB, rc, stderr)."""
-    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
+def run_accounted(cmd, stdout_path, time_path):
+    """Run cmd with stdout to a file; return (wall s, cpu s, peak RSS KiB, rc, stderr).
+
+    CPU and peak RSS come from GNU time (`/usr/bin/time`), which reads them
+    from wait4 on the command: a child forked from Python itself would report
+    Python's own resident set as its peak (Linux carries the pre-exec peak
+    over exec). Wall time is taken here, around time's fork/exec/wait.
+    """
+    with open(stdout_path, "wb") as out:
         start = time.perf_counter()
-        pid = os.fork()
-        if pid == 0:  # child
-            try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                os.execvp(cmd[0], cmd)
-            finally:
-                os._exit(127)
-        _, status, usage = os.wait4(pid, 0)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", time_path] + cmd,
+                              stdout=out, stderr=subprocess.PIPE)
         wall = time.perf_counter() - start
-        err.seek(0)
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err.read()
+    try:
+        rss, user, system = open(time_path).read().split()[-3:]
+        cpu, rss = float(user) + float(system), int(rss)
+    except ValueError:
+        cpu, rss = float("nan"), 0
+    return wall, cpu, rss, proc.returncode, proc.stderr
 
 
 def fmt_time(s):
@@ -77,7 +80,7 @@ def main():
         for round_ in range(a.runs + 1):  # round 0 is the warm-up
             for name, cmd in commands.items():
                 out = os.path.join(tmp, f"{name}-{size}.out")
-                wall, cpu, rss, rc, err = run_accounted(cmd, out)
+                wall, cpu, rss, rc, err = run_accounted(cmd, out, os.path.join(tmp, "time.txt"))
                 if rc != 0:
                     failures.append(f"{name} {size}: exit {rc}: {err.decode(errors='replace')[-500:]}")
                     continue

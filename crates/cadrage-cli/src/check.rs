@@ -109,7 +109,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
             let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
         }
         Format::Json => {
-            let _ = out.write_all(crate::output::json::document(file_count, &parts).as_bytes());
+            let _ = crate::output::json::write_document(&mut out, file_count, &parts);
         }
         Format::Sarif => {
             let _ = out.write_all(crate::output::sarif::document(&loaded.projects, &parts).as_bytes());

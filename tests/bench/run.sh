@@ -39,7 +39,7 @@ mkdir -p "$out/corpus"
 
 echo "== building cadrage (release)" >&2
 (cd "$repo" && cargo build --release --quiet -p cadrage-cli)
-echo "== building the peers (regorus $(grep -A1 'name = "regorus"' "$bench/peers/Cargo.lock" | sed -n 's/version = //p'))" >&2
+echo "== building the peers (regorus $(grep -A1 'name = "regorus"' "$bench/peers/Cargo.lock" | sed -n 's/version = //p' | tr -d '"'))" >&2
 CARGO_TARGET_DIR="$repo/target/peers" cargo build --release --quiet --manifest-path "$bench/peers/Cargo.toml"
 peers="$repo/target/peers/release/peers"
 

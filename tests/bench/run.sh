@@ -39,7 +39,7 @@ mkdir -p "$out/corpus"
 
 echo "== building cadrage (release)" >&2
 (cd "$repo" && cargo build --release --quiet -p cadrage-cli)
-echo "== building the peers (regorus $(grep -A1 'name = "regorus"' "$bench/peers/Cargo.lock" | sed -n 's/version = //p'))" >&2
+echo "== building the peers (regorus $(grep -A1 'name = "regorus"' "$bench/peers/Cargo.lock" | sed -n 's/version = //p' | tr -d '"'))" >&2
 CARGO_TARGET_DIR="$repo/target/peers" cargo build --release --quiet --manifest-path "$bench/peers/Cargo.toml"
 peers="$repo/target/peers/release/peers"
 
@@ -70,11 +70,12 @@ cat "$out/machine.md" "$out/throughput.md"
 
 # ---- HOOK: editor latency (issue 6, lsp branch) --------------------------
 # The editor-latency comparison (shared/tools/lsp_probe.py on a generated
-# 10,000-line plan vs taplo on gen_toml.py's file) plugs in here: it should
-# write $out/latency.md, which is appended to the report below.
-if [[ -x "$repo/tests/bench/latency.sh" ]]; then
-    OUT="$out" "$repo/tests/bench/latency.sh" || status=$?
-    [[ -f "$out/latency.md" ]] && cat "$out/latency.md"
+# 10,000-line plan vs taplo on gen_toml.py's file) is tests/bench/lsp_latency.sh
+# on the lsp branch; once both are merged it runs here, in the same session,
+# with its output under $out/lsp. Skip it with LATENCY=0.
+if [[ "${LATENCY:-1}" != 0 && -x "$repo/tests/bench/lsp_latency.sh" ]]; then
+    echo
+    (cd "$repo" && OUT="$out/lsp" tests/bench/lsp_latency.sh "$runs") || status=$?
 fi
 # ---- end of hook -------------------------------------------------------
 

@@ -8,11 +8,6 @@ mod output;
 
 use std::process::ExitCode;
 
-// Checking allocates many small, short-lived values (syntax trees, findings,
-// JSON): mimalloc serves them markedly faster than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -32,20 +32,31 @@ pub fn atom_value(test: &CTest, slot: Option<&Slot>) -> Tri {
 /// dimension's stated value.
 pub fn atoms<'a>(_ctx: &Context, cond: &CCond, slot_of: &dyn Fn(usize) -> Option<&'a Slot>) -> Vec<AtomValue> {
     let mut out = Vec::new();
-    walk(cond, slot_of, &mut out);
+    walk(cond, slot_of, false, &mut out);
     out
 }
 
-fn walk<'a>(c: &CCond, slot_of: &dyn Fn(usize) -> Option<&'a Slot>, out: &mut Vec<AtomValue>) {
+/// An atom under `not` is shown negated, with the negated value.
+fn walk<'a>(c: &CCond, slot_of: &dyn Fn(usize) -> Option<&'a Slot>, negated: bool, out: &mut Vec<AtomValue>) {
     match c {
         CCond::Atom { dim, test, loc } => {
             let text = loc.text().split_whitespace().collect::<Vec<_>>().join(" ");
-            out.push(AtomValue { text, value: atom_value(test, slot_of(*dim)) });
+            let value = atom_value(test, slot_of(*dim));
+            if negated {
+                let value = match value {
+                    Tri::True => Tri::False,
+                    Tri::False => Tri::True,
+                    Tri::Unknown => Tri::Unknown,
+                };
+                out.push(AtomValue { text: format!("not {text}"), value });
+            } else {
+                out.push(AtomValue { text, value });
+            }
         }
-        CCond::Not(x) => walk(x, slot_of, out),
+        CCond::Not(x) => walk(x, slot_of, !negated, out),
         CCond::And(xs) | CCond::Or(xs) => {
             for x in xs {
-                walk(x, slot_of, out);
+                walk(x, slot_of, negated, out);
             }
         }
     }

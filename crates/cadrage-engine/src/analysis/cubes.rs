@@ -321,6 +321,39 @@ pub fn subtract(a: &Set, b: &Set) -> Result<Set, TooLarge> {
     Ok(rest)
 }
 
+/// Up to `limit` disjoint cubes of `a` minus `b`, found depth first
+/// without computing the whole difference (which can be large even when a
+/// few witnesses are all that is needed). The flag says that there are (or
+/// may be) more. Gives up after `budget` steps: with what it found, or
+/// with `TooLarge` when it found nothing.
+pub fn first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Result<(Set, bool), TooLarge> {
+    let mut stack: Vec<(Cube, usize)> = a.iter().rev().map(|c| (c.clone(), 0)).collect();
+    let mut found: Set = Vec::new();
+    let mut steps = 0usize;
+    while let Some((x, from)) = stack.pop() {
+        steps += 1;
+        if steps > budget {
+            return if found.is_empty() { Err(TooLarge) } else { Ok((found, true)) };
+        }
+        match b.iter().enumerate().skip(from).find(|(_, y)| meet(&x, y).is_some()) {
+            None => {
+                if found.len() == limit {
+                    return Ok((found, true));
+                }
+                found.push(x);
+            }
+            Some((j, y)) => {
+                let mut pieces = Vec::new();
+                cut(&x, y, &mut pieces);
+                for p in pieces.into_iter().rev() {
+                    stack.push((p, j + 1));
+                }
+            }
+        }
+    }
+    Ok((found, false))
+}
+
 /// Pushes `x` minus `y` as disjoint cubes.
 fn cut(x: &Cube, y: &Cube, out: &mut Set) {
     if meet(x, y).is_none() {

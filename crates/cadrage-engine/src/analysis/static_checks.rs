@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use smol_str::SmolStr;
 
-use super::cubes::{Set, Space, TooLarge, VarKind, intersect, subtract};
+use super::cubes::{Set, Space, TooLarge, VarKind, first_of_difference, intersect, subtract};
 use super::witness::Witness;
 use crate::context::{CConclusion, CCond, CTest, Context, MODEL};
 use crate::finding::{EngineCode, Finding};
@@ -93,8 +93,14 @@ fn rules_checks(rs: &Ruleset, ctx: &Context, space: &Space, out: &mut Vec<Findin
             continue;
         }
         let higher = above_of(r.def.priority).unwrap_or(&empty);
-        if higher.is_empty() || !subtract(f, higher)?.is_empty() {
+        if higher.is_empty() {
             continue;
+        }
+        // One combination where it fires and no higher rule does is enough;
+        // a search that runs out of budget reports nothing.
+        match first_of_difference(f, higher, 1, GAP_BUDGET) {
+            Ok((rest, _)) if rest.is_empty() => {}
+            _ => continue,
         }
         let beaters: Vec<usize> = expects
             .iter()
@@ -131,12 +137,19 @@ fn rules_checks(rs: &Ruleset, ctx: &Context, space: &Space, out: &mut Vec<Findin
                 continue;
             }
             let (Some(fa), Some(fb)) = (fires.get(i), fires.get(j)) else { continue };
-            let both = intersect(fa, fb)?;
+            let Ok(both) = intersect(fa, fb) else { continue };
             if both.is_empty() {
                 continue;
             }
             let higher = above_of(a.def.priority).unwrap_or(&empty);
-            let open = if higher.is_empty() { both } else { subtract(&both, higher)? };
+            let open = if higher.is_empty() {
+                both
+            } else {
+                match first_of_difference(&both, higher, 1, PAIR_BUDGET) {
+                    Ok((rest, _)) => rest,
+                    Err(TooLarge) => continue,
+                }
+            };
             let Some(w) = witness(ctx, space, &open) else { continue };
             let names = |alts: &[ValueSet]| {
                 alts.iter().map(|s| ctx.models_names(s).join(" + ")).collect::<Vec<_>>().join(" or ")
@@ -194,6 +207,21 @@ fn atoms(c: &CCond, f: &mut dyn FnMut(usize, &CTest)) {
 /// Combinations of the classified dimensions (each stated, `many` ones with
 /// one value) where no `expect` rule fires. `None`: nothing is classified.
 pub fn gap_set(ctx: &Context, space: &Space) -> Result<Option<Set>, TooLarge> {
+    match gap_parts(ctx, space)? {
+        Some((universe, fires)) => Ok(Some(subtract(&universe, &fires)?)),
+        None => Ok(None),
+    }
+}
+
+/// Steps of the depth-first gap search before it gives up.
+pub const GAP_BUDGET: usize = 20_000;
+
+/// Steps of the search for a witness of one pair of rules (there can be
+/// tens of thousands of pairs).
+pub const PAIR_BUDGET: usize = 500;
+
+/// The classified combinations, and where the `expect` rules fire.
+fn gap_parts(ctx: &Context, space: &Space) -> Result<Option<(Set, Set)>, TooLarge> {
     let dims = classified_dims(ctx);
     if dims.is_empty() {
         return Ok(None);
@@ -225,13 +253,13 @@ pub fn gap_set(ctx: &Context, space: &Space) -> Result<Option<Set>, TooLarge> {
             fires.extend(space.tri(&r.cond)?.0);
         }
     }
-    Ok(Some(subtract(&universe, &fires)?))
+    Ok(Some((universe, fires)))
 }
 
 fn gaps(rs: &Ruleset, ctx: &Context, space: &Space, out: &mut Vec<Finding>) -> Result<(), TooLarge> {
-    let Some(gap) = gap_set(ctx, space)? else { return Ok(()) };
+    let Some((universe, fires)) = gap_parts(ctx, space)? else { return Ok(()) };
+    let (gap, more) = super::cubes::first_of_difference(&universe, &fires, MAX_GAPS, GAP_BUDGET)?;
     let dims = classified_dims(ctx);
-    let total = gap.len();
     for (n, cube) in gap.iter().take(MAX_GAPS).enumerate() {
         // The gap's cube on the classified dimensions, in words.
         let mut parts: Vec<String> = Vec::new();
@@ -270,8 +298,8 @@ fn gaps(rs: &Ruleset, ctx: &Context, space: &Space, out: &mut Vec<Finding>) -> R
         };
         let mut f = Finding::engine(EngineCode::Gap, rs.loc.clone(), format!("no `expect` rule of `{}` fires {when}", rs.name))
             .with_help("scenarios with these facts get no expected model; add an `expect` rule for them, or a test that records it");
-        if n + 1 == MAX_GAPS && total > MAX_GAPS {
-            f = f.with_label(format!("and {} more gaps", total - MAX_GAPS));
+        if n + 1 == gap.len() && more {
+            f = f.with_label("and more gaps");
         }
         out.push(f.with_witness(Some(Witness::from_point(ctx, space, &space.point(cube)))));
     }

@@ -129,18 +129,7 @@ pub(crate) fn analyze(
     parsed: Option<ast::SourceFile>,
 ) -> Analysis {
     let syntax = parsed.unwrap_or_else(|| cadrage_syntax::parse(&source.text));
-    let mut ck = Checker {
-        project,
-        source,
-        opts,
-        findings: Vec::new(),
-        allowed: Vec::new(),
-        classifications: Vec::new(),
-        scenarios: Vec::new(),
-        scenario_count: 0,
-        keep,
-        lenient_dims: false,
-    };
+    let mut ck = Checker::new(project, source, opts, keep);
 
     // A project ruleset file: the project has already read and reported its rulesets.
     let project_file = key.filter(|k| project.is_ruleset_file(k));
@@ -213,6 +202,23 @@ struct Checker<'p> {
     /// A `use` named an unknown ruleset: facts may come from it, so
     /// unknown dimensions are not reported.
     lenient_dims: bool,
+}
+
+impl<'p> Checker<'p> {
+    fn new(project: &'p Project, source: &'p Arc<Source>, opts: &'p CheckOptions, keep: bool) -> Checker<'p> {
+        Checker {
+            project,
+            source,
+            opts,
+            findings: Vec::new(),
+            allowed: Vec::new(),
+            classifications: Vec::new(),
+            scenarios: Vec::new(),
+            scenario_count: 0,
+            keep,
+            lenient_dims: false,
+        }
+    }
 }
 
 /// The facts a block states, resolved once and shared by its scenarios.
@@ -1041,18 +1047,7 @@ pub(crate) fn resolve_givens<'a>(
     givens: &'a [ast::Fact],
 ) -> (Vec<Option<FactRef<'a>>>, Vec<Finding>) {
     let opts = CheckOptions { today: (0, 0, 0) };
-    let mut ck = Checker {
-        project,
-        source,
-        opts: &opts,
-        findings: Vec::new(),
-        allowed: Vec::new(),
-        classifications: Vec::new(),
-        scenarios: Vec::new(),
-        scenario_count: 0,
-        keep: false,
-        lenient_dims: false,
-    };
+    let mut ck = Checker::new(project, source, &opts, false);
     let block = ck.block_facts(ctx, givens.iter(), FactOrigin::Scenario, None);
     let mut facts: Vec<Option<FactRef<'a>>> = vec![None; ctx.dims.len()];
     for (dim, slot, fact) in block.facts {
@@ -1083,18 +1078,7 @@ pub(crate) fn judge_facts(
     givens: &[ast::Fact],
 ) -> Judged {
     let opts = CheckOptions { today: (0, 0, 0) };
-    let mut ck = Checker {
-        project,
-        source,
-        opts: &opts,
-        findings: Vec::new(),
-        allowed: Vec::new(),
-        classifications: Vec::new(),
-        scenarios: Vec::new(),
-        scenario_count: 0,
-        keep: true,
-        lenient_dims: false,
-    };
+    let mut ck = Checker::new(project, source, &opts, true);
     let sc = ast::Scenario {
         span,
         name: ast::Name { text: SmolStr::new(name), span: name_span },

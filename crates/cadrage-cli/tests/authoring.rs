@@ -1,42 +1,14 @@
 //! The commands for ruleset authors as processes: `test`, `explain`,
 //! `table`, `rules`, `diff`. Every run starts in the repository root.
 
-#![expect(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
+#![allow(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
+use common::{cadrage, json, root};
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
-}
-
-/// Runs `cadrage ARGS` in the repository root with a neutral environment:
-/// no colour variables, no CI marker, output piped.
-fn cadrage(args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cadrage"));
-    cmd.args(args).current_dir(root());
-    for var in ["NO_COLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "CI", "COLUMNS", "TERM"] {
-        cmd.env_remove(var);
-    }
-    let out = cmd.output().expect("run cadrage");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout))
-}
 
 const FAILING: &str = "tests/corpus/rulesets/test_failed.cadrage";
 

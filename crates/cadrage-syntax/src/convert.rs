@@ -724,7 +724,7 @@ impl<'t> Converter<'t> {
 /// The grammar has a node called `rule`; the tree calls it `Rule` too.
 type Rule_ = crate::ast::Rule;
 
-fn is_real_date(year: u16, month: u8, day: u8) -> bool {
+pub(crate) fn is_real_date(year: u16, month: u8, day: u8) -> bool {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

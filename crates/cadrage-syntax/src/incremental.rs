@@ -95,6 +95,9 @@ fn try_reparse(old_text: &str, old: &SourceFile, new_text: &str) -> Option<Sourc
 /// Parses `region` (which starts at `base` in `text`) as a sequence of items.
 fn parse_region(text: &str, region: &str, base: usize) -> Option<SourceFile> {
     use pest::Parser as _;
+    if let Some(items) = crate::fast::parse(region, base) {
+        return Some(SourceFile { items, errors: Vec::new() });
+    }
     let pairs = crate::CadrageParser::parse(crate::Rule::file, region).ok()?;
     let mut conv = crate::convert::Converter::new(text, base);
     let items = conv.file(pairs);

@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod convert;
+mod fast;
 pub mod format;
 pub mod incremental;
 mod recovery;
@@ -75,7 +76,28 @@ pub fn is_name(s: &str) -> bool {
 }
 
 /// Parses a whole file. Never fails: errors are in [`SourceFile::errors`].
+///
+/// A well-formed plan file is read by a hand-written one-pass reader (the
+/// fast path, `fast.rs`); anything else, and anything that reader does not
+/// expect, by the pest grammar, which recovers from errors and explains
+/// them. Both give the same tree where both apply (`tests/fast_props.rs`).
 pub fn parse(text: &str) -> SourceFile {
+    match fast::parse(text, 0) {
+        Some(items) => SourceFile { items, errors: Vec::new() },
+        None => parse_with_pest(text),
+    }
+}
+
+/// The fast path alone: the tree of a well-formed plan file, or `None` when
+/// the file needs the pest grammar (see [`parse`]). For tests and benchmarks.
+#[doc(hidden)]
+pub fn parse_fast_path(text: &str) -> Option<SourceFile> {
+    fast::parse(text, 0).map(|items| SourceFile { items, errors: Vec::new() })
+}
+
+/// The pest grammar alone, without the fast path. For tests and benchmarks.
+#[doc(hidden)]
+pub fn parse_with_pest(text: &str) -> SourceFile {
     match CadrageParser::parse(Rule::file, text) {
         Ok(pairs) => {
             let mut conv = convert::Converter::new(text, 0);

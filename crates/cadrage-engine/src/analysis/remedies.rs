@@ -38,10 +38,20 @@ pub struct Remedy {
 /// missing, an `expect` of the deciding priority whose alternatives do not
 /// hold the chosen model).
 pub fn rules_with_findings(ctx: &Context, facts: &[Option<FactRef<'_>>]) -> Vec<usize> {
+    findings_of(ctx, facts, &fired(ctx, facts))
+}
+
+/// Which rules fire on these facts (a rule turned off never does).
+fn fired(ctx: &Context, facts: &[Option<FactRef<'_>>]) -> Vec<bool> {
+    ctx.rules.iter().map(|r| r.severity.is_some() && eval(&r.cond, facts) == Tri::True).collect()
+}
+
+/// [`rules_with_findings`], given which rules fire (`fired`, by rule index).
+fn findings_of(ctx: &Context, facts: &[Option<FactRef<'_>>], fired: &[bool]) -> Vec<usize> {
     let mut out = Vec::new();
     let mut fired_expect: Vec<usize> = Vec::new();
     for (i, r) in ctx.rules.iter().enumerate() {
-        if r.severity.is_none() || eval(&r.cond, facts) != Tri::True {
+        if !fired.get(i).copied().unwrap_or(false) {
             continue;
         }
         match &r.conclusion {
@@ -87,19 +97,38 @@ pub(crate) struct Place<'a> {
 /// `require`, then single changes of a fact's value that clear it, those
 /// that bring no other finding first.
 pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize, place: &Place<'_>) -> Vec<Remedy> {
-    let before = rules_with_findings(ctx, facts);
+    let fired_before = fired(ctx, facts);
+    let before = findings_of(ctx, facts, &fired_before);
     let Some(r) = ctx.rules.get(rule) else { return Vec::new() };
     // Any stated fact serves as the syntax of a changed one (spans are not read).
     let Some(template) = facts.iter().flatten().next().map(|f| f.fact) else { return Vec::new() };
     let mut found: Vec<(usize, Remedy)> = Vec::new();
     let name_of = |i: usize| ctx.rules.get(i).map(|r| r.def.path.to_string()).unwrap_or_default();
 
+    // One scratch copy of the facts and of which rules fire: each change is
+    // made in place, judged, and undone.
+    let scratch = std::cell::RefCell::new((facts.to_vec(), fired_before.clone()));
     let try_change = |dim: DimId, slot: Slot| -> Option<Vec<usize>> {
-        let mut changed: Vec<Option<FactRef<'_>>> = facts.to_vec();
+        let mut guard = scratch.borrow_mut();
+        let (changed, fired_after) = &mut *guard;
         let cell = changed.get_mut(dim)?;
         let fact = cell.as_ref().map(|f| f.fact).unwrap_or(template);
-        *cell = Some(FactRef { slot, fact, own: true });
-        let after = rules_with_findings(ctx, &changed);
+        let old = cell.replace(FactRef { slot, fact, own: true });
+        // Only the rules that read the changed fact can change their minds.
+        for (r, f) in ctx.rules.iter().zip(fired_after.iter_mut()) {
+            if r.reads.contains(dim) {
+                *f = r.severity.is_some() && eval(&r.cond, changed) == Tri::True;
+            }
+        }
+        let after = findings_of(ctx, changed, fired_after);
+        if let Some(cell) = changed.get_mut(dim) {
+            *cell = old;
+        }
+        for ((r, f), b) in ctx.rules.iter().zip(fired_after.iter_mut()).zip(&fired_before) {
+            if r.reads.contains(dim) {
+                *f = *b;
+            }
+        }
         if after.contains(&rule) {
             return None;
         }
@@ -154,37 +183,47 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
     // The model or the missing fact first, whatever they bring: they are
     // what the rule asks for.
     let mut direct: Vec<Remedy> = found.drain(..).map(|(_, r)| r).collect();
+    // Single changes that clear the finding: (dimension, value, the other
+    // findings they bring), written out as remedies only for the best few.
+    let mut singles: Vec<(DimId, usize, Vec<usize>)> = Vec::new();
     if direct.is_empty() || !direct.iter().any(|r| r.new_findings.is_empty()) {
         // Single changes of an enumerated fact, in dimension order.
+        // A fact no rule reads, and no `require` asks for, changes no finding.
+        let mut relevant = ValueSet::empty();
+        for r in &ctx.rules {
+            r.reads.iter().for_each(|d| relevant.insert(d));
+            if let CConclusion::Require(dims) = &r.conclusion {
+                dims.iter().for_each(|d| relevant.insert(*d));
+            }
+        }
         for (dim, d) in ctx.dims.iter().enumerate() {
-            if dim == MODEL || d.kind == ast::DimensionKind::Text {
+            if dim == MODEL || d.kind == ast::DimensionKind::Text || !relevant.contains(dim) {
                 continue;
             }
             let current = facts.get(dim).and_then(Option::as_ref).map(|f| f.slot.clone());
-            for (i, v) in d.values.iter().enumerate() {
+            for i in 0..d.values.len() {
                 let set = ValueSet::empty().with(i);
                 if matches!(&current, Some(Slot::Values(c)) if c.same(&set)) {
                     continue;
                 }
                 if let Some(new) = try_change(dim, Slot::Values(set)) {
-                    let fix = edit(ctx, facts, dim, &v.name, place);
-                    found.push((
-                        new.len(),
-                        Remedy {
-                            title: format!("if `{}` were `{}` this would pass", d.name, v.name),
-                            dim: d.name.clone(),
-                            values: Some(vec![v.name.clone()]),
-                            new_findings: new.iter().map(|&i| name_of(i)).collect(),
-                            fix,
-                        },
-                    ));
+                    singles.push((dim, i, new));
                 }
             }
         }
     }
     // Then single changes, those that bring no other finding first (stable: dimension order).
-    found.sort_by_key(|(n, _)| *n);
-    direct.extend(found.into_iter().map(|(_, r)| r));
+    singles.sort_by_key(|(_, _, new)| new.len());
+    for (dim, i, new) in singles.into_iter().take(MAX_REMEDIES.saturating_sub(direct.len())) {
+        let Some((d, v)) = ctx.dims.get(dim).and_then(|d| Some((d, d.values.get(i)?))) else { continue };
+        direct.push(Remedy {
+            title: format!("if `{}` were `{}` this would pass", d.name, v.name),
+            dim: d.name.clone(),
+            values: Some(vec![v.name.clone()]),
+            new_findings: new.iter().map(|&i| name_of(i)).collect(),
+            fix: edit(ctx, facts, dim, &v.name, place),
+        });
+    }
     direct.truncate(MAX_REMEDIES);
     direct
 }

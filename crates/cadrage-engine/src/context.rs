@@ -4,7 +4,7 @@
 //! Built once per ruleset (or set of rulesets) and shared by every file
 //! that uses it.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
 use std::sync::Arc;
 
 use cadrage_syntax::ast::DimensionKind;
@@ -14,6 +14,10 @@ use crate::finding::{RulePath, Severity};
 use crate::model::*;
 use crate::source::Loc;
 use crate::valueset::ValueSet;
+
+/// Names are looked up for every fact of every scenario; the keys are the
+/// ruleset's own names, not input an attacker chooses, so a fast hash does.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
 pub type DimId = usize;
 
@@ -83,6 +87,9 @@ pub struct CRule {
     pub conclusion: CConclusion,
     /// `None` when the project turned the rule off.
     pub severity: Option<Severity>,
+    /// The dimensions the condition reads (a change of any other fact
+    /// cannot change its value).
+    pub reads: ValueSet,
 }
 
 #[derive(Debug, Clone)]
@@ -193,7 +200,7 @@ impl Context {
         let dim_index: HashMap<SmolStr, DimId> = cdims.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
 
         let mut ctx =
-            Context { rulesets, dims: cdims, dim_index, rules: Vec::new(), rule_index: HashMap::new(), clashes };
+            Context { rulesets, dims: cdims, dim_index, rules: Vec::new(), rule_index: HashMap::default(), clashes };
         for r in rules {
             if !r.valid {
                 continue;
@@ -207,7 +214,9 @@ impl Context {
                 None => Some(r.severity),
             };
             ctx.rule_index.insert(r.path.clone(), ctx.rules.len());
-            ctx.rules.push(CRule { def: r, cond, conclusion, severity });
+            let mut reads = ValueSet::empty();
+            cond_reads(&cond, &mut reads);
+            ctx.rules.push(CRule { def: r, cond, conclusion, severity, reads });
         }
         ctx
     }
@@ -321,5 +330,14 @@ impl Context {
     pub fn models_names(&self, set: &ValueSet) -> Vec<SmolStr> {
         let Some(d) = self.model_dim() else { return Vec::new() };
         set.iter().filter_map(|i| d.values.get(i)).map(|v| v.name.clone()).collect()
+    }
+}
+
+/// Adds the dimensions `c` reads to `out`.
+fn cond_reads(c: &CCond, out: &mut ValueSet) {
+    match c {
+        CCond::Atom { dim, .. } => out.insert(*dim),
+        CCond::Not(x) => cond_reads(x, out),
+        CCond::And(xs) | CCond::Or(xs) => xs.iter().for_each(|x| cond_reads(x, out)),
     }
 }

@@ -18,6 +18,9 @@ pub(crate) fn decode(token: &str, base: usize, errors: &mut Vec<SyntaxError>) ->
 
 /// Reports every escape that is not one of `\" \\ \n \t \u{X..}`.
 fn check_escapes(body: &str, base: usize, errors: &mut Vec<SyntaxError>) {
+    if !body.contains('\\') {
+        return;
+    }
     let mut chars = body.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c != '\\' {

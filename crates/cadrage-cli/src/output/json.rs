@@ -4,7 +4,7 @@ use cadrage_engine::source::Loc;
 use cadrage_engine::{FileReport, Finding};
 use serde::Serialize;
 
-use super::{Rendered, Renderer, push_json as push};
+use super::{Rendered, Renderer};
 
 pub struct Json;
 
@@ -79,14 +79,6 @@ struct WitnessFactJ<'a> {
 }
 
 #[derive(Serialize)]
-struct ClassificationJ<'a> {
-    file: &'a str,
-    scenario: &'a str,
-    expected: Option<Vec<Vec<&'a str>>>,
-    chosen: Option<Vec<&'a str>>,
-}
-
-#[derive(Serialize)]
 struct AllowedJ<'a> {
     file: &'a str,
     scenario: Option<&'a str>,
@@ -100,7 +92,7 @@ fn finding(f: &Finding) -> FindingJ<'_> {
     FindingJ {
         file: &f.loc.source.name,
         scenario: f.scenario.as_deref(),
-        code: f.code.to_string(),
+        code: code_string(&f.code),
         severity: f.severity.as_str(),
         message: &f.message,
         help: f.help.as_deref(),
@@ -142,38 +134,79 @@ fn finding(f: &Finding) -> FindingJ<'_> {
 impl Renderer for Json {
     fn render(&self, report: &FileReport) -> Rendered {
         let mut r = Rendered::of(report);
+        // Each list is written into one buffer per file: serializing into a
+        // fresh string per object cost as much as the check's evaluation.
+        let mut buf = Vec::with_capacity(report.findings.len() * 1024);
         for f in &report.findings {
-            push(&mut r.findings, &finding(f));
+            list_item(&mut buf, &finding(f));
         }
+        r.findings = into_string(buf);
         let file = report.source.name.as_str();
+        // The file's name is the same in every classification: escaped once.
+        let file_json = serde_json::to_string(file).unwrap_or_default();
+        let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 96));
         for c in &report.classifications {
-            push(
-                &mut r.classifications,
-                &ClassificationJ {
-                    file,
-                    scenario: &c.scenario,
-                    expected: c
-                        .expected
-                        .as_ref()
-                        .map(|alts| alts.iter().map(|a| a.iter().map(|m| m.as_str()).collect()).collect()),
-                    chosen: c.chosen.as_ref().map(|v| v.iter().map(|m| m.as_str()).collect()),
-                },
-            );
+            if !buf.is_empty() {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(b"{\"file\":");
+            buf.extend_from_slice(file_json.as_bytes());
+            buf.extend_from_slice(b",\"scenario\":");
+            let _ = serde_json::to_writer(&mut buf, c.scenario.as_str());
+            buf.extend_from_slice(b",\"expected\":");
+            let expected: Option<Vec<Vec<&str>>> =
+                c.expected.as_ref().map(|alts| alts.iter().map(|a| a.iter().map(|m| m.as_str()).collect()).collect());
+            let _ = serde_json::to_writer(&mut buf, &expected);
+            buf.extend_from_slice(b",\"chosen\":");
+            let chosen: Option<Vec<&str>> = c.chosen.as_ref().map(|v| v.iter().map(|m| m.as_str()).collect());
+            let _ = serde_json::to_writer(&mut buf, &chosen);
+            buf.push(b'}');
         }
+        r.classifications = into_string(buf);
+        let mut buf = Vec::new();
         for a in &report.allowed {
-            push(
-                &mut r.allowed,
+            list_item(
+                &mut buf,
                 &AllowedJ {
                     file,
                     scenario: a.finding.scenario.as_deref(),
-                    code: a.finding.code.to_string(),
+                    code: code_string(&a.finding.code),
                     reason: a.reason.as_deref(),
                     by: a.by.as_deref(),
                     until: a.until.as_deref(),
                 },
             );
         }
+        r.allowed = into_string(buf);
         r
+    }
+}
+
+/// Appends `value` to a comma-separated list of JSON objects.
+fn list_item<T: Serialize>(buf: &mut Vec<u8>, value: &T) {
+    if !buf.is_empty() {
+        buf.push(b',');
+    }
+    // Serializing plain structs into memory cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, value);
+}
+
+/// serde_json writes UTF-8 only.
+fn into_string(buf: Vec<u8>) -> String {
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// `ruleset.rule` or `cadrage::name`, without the formatting machinery.
+fn code_string(code: &cadrage_engine::Code) -> String {
+    match code {
+        cadrage_engine::Code::Rule(p) => {
+            let mut s = String::with_capacity(p.ruleset.len() + 1 + p.rule.len());
+            s.push_str(&p.ruleset);
+            s.push('.');
+            s.push_str(&p.rule);
+            s
+        }
+        cadrage_engine::Code::Engine(c) => ["cadrage::", c.name()].concat(),
     }
 }
 

@@ -11,15 +11,37 @@ pub struct Source {
     pub name: String,
     pub text: Arc<str>,
     line_index: OnceLock<LineIndex>,
+    /// Does the text hold a `\r` (see `read_span`)?
+    has_cr: OnceLock<bool>,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<Source> {
-        Arc::new(Source { name: name.into(), text: text.into(), line_index: OnceLock::new() })
+        Arc::new(Source { name: name.into(), text: text.into(), line_index: OnceLock::new(), has_cr: OnceLock::new() })
     }
 
     pub fn line_index(&self) -> &LineIndex {
         self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    /// Where miette can start reading for `context` lines before `offset`:
+    /// the start of one line more than that before its line, and the number of
+    /// lines before that point; `(0, 0)` near the top of the text or when
+    /// the text holds a `\r`.
+    fn context_start(&self, offset: usize, context: usize) -> (usize, usize) {
+        let has_cr = *self.has_cr.get_or_init(|| memchr::memchr(b'\r', self.text.as_bytes()).is_some());
+        if has_cr || offset > self.text.len() {
+            return (0, 0);
+        }
+        let index = self.line_index();
+        let line = index.char_position(offset).line.saturating_sub(1) as usize;
+        // One line more than the context: miette looks at the line break
+        // before an empty span at a line's start.
+        let Some(first) = line.checked_sub(context + 1) else { return (0, 0) };
+        match u32::try_from(first).ok().and_then(|l| index.line_span(l, &self.text)) {
+            Some(span) => (span.start as usize, first),
+            None => (0, 0),
+        }
     }
 
     /// Is this an embedded ruleset (`builtin:NAME`)?
@@ -82,14 +104,73 @@ impl miette::SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads the text from its start to find the lines around the
+        // span: once per finding, quadratic in a file with many findings
+        // (three quarters of `cadrage check` on a large corpus). It is given
+        // the text from the start of the first context line instead, found
+        // with the line index, and its answer is moved back into place. The
+        // answer is the same: its scan keeps no state across a line start
+        // but the counts of lines before, which are added back. miette also
+        // breaks lines at a lone `\r`, which the line index does not: such
+        // a file is read from its start, as before.
+        let (base, lines_before) = self.context_start(span.offset(), context_lines_before);
+        let window = self.text.get(base..).unwrap_or_default();
+        let shifted = miette::SourceSpan::new((span.offset() - base).into(), span.len());
+        let inner = window.read_span(&shifted, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            miette::SourceSpan::new((inner.span().offset() + base).into(), inner.span().len()),
+            inner.line() + lines_before,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + lines_before,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::SourceCode as _;
+
+    use super::*;
+
+    /// The windowed read gives what miette's whole-text read gives, for
+    /// every span, context and kind of line break.
+    #[test]
+    fn read_span_is_miettes_own() {
+        let texts = [
+            "scenario é {\n  kpi \"🚀 x\"\n\n  purpose a\n}\n# end\nlast",
+            "a\nb\nc\nd\ne\nf\n",
+            "one\r\ntwo\r\nthree\rfour\n",
+            "",
+            "\n\n\n",
+        ];
+        for text in texts {
+            let source = Source::new("f.cadrage", text);
+            // Spans inside the text, as findings' are (miette itself panics
+            // on some spans past the end).
+            for offset in 0..=text.len() {
+                for len in [0, 1, 3, 12].into_iter().filter(|l| offset + l <= text.len()) {
+                    for context in 0..4 {
+                        let span = miette::SourceSpan::new(offset.into(), len);
+                        let ours = source.read_span(&span, context, context);
+                        let theirs = text.read_span(&span, context, context);
+                        match (ours, theirs) {
+                            (Ok(a), Ok(b)) => {
+                                let what = format!("{text:?} at {offset}+{len}, {context} lines");
+                                assert_eq!(a.data(), b.data(), "{what}");
+                                assert_eq!(a.span(), b.span(), "{what}");
+                                assert_eq!(a.line(), b.line(), "{what}");
+                                assert_eq!(a.column(), b.column(), "{what}");
+                                assert_eq!(a.line_count(), b.line_count(), "{what}");
+                                assert_eq!(a.name(), Some("f.cadrage"));
+                            }
+                            (Err(_), Err(_)) => {}
+                            (a, b) => panic!("{text:?} at {offset}+{len}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -342,15 +342,19 @@ pub fn first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Res
         let at = cubes.len();
         cubes.extend(c.iter().copied().take(width));
         cubes.resize(at + width, 0);
-        froms.push(0);
+        // An empty cube meets no cube of `b`: its search starts past them
+        // all (the pieces of a cube that is not empty are not empty).
+        froms.push(if c.contains(&0) { b.len() } else { 0 });
     }
-    let mut x: Cube = Vec::with_capacity(width);
+    let mut x: Cube = vec![0; width];
     let mut found: Set = Vec::new();
     let mut steps = 0usize;
     while let Some(from) = froms.pop() {
         let at = cubes.len().saturating_sub(width);
-        x.clear();
-        x.extend(cubes.drain(at..));
+        if let Some(top) = cubes.get(at..) {
+            x.copy_from_slice(top);
+        }
+        cubes.truncate(at);
         steps += 1;
         if steps > budget {
             return if found.is_empty() { Err(TooLarge) } else { Ok((found, true)) };
@@ -399,8 +403,8 @@ pub fn first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Res
 struct Blockers {
     /// (variable, mask) of every cube of `b`, in variable order, cube after cube.
     cuts: Vec<(usize, u64)>,
-    /// Where the cuts of each cube of `b` start in `cuts`, and the end.
-    bounds: Vec<usize>,
+    /// Where the cuts of each cube of `b` start and end in `cuts`.
+    spans: Vec<(usize, usize)>,
 }
 
 impl Blockers {
@@ -412,30 +416,36 @@ impl Blockers {
             }
         }
         let mut cuts = Vec::new();
-        let mut bounds = Vec::with_capacity(b.len() + 1);
-        bounds.push(0);
+        let mut spans = Vec::with_capacity(b.len());
         for y in b {
+            let start = cuts.len();
             for (v, (&u, &m)) in allowed.iter().zip(y).enumerate() {
                 if u & !m != 0 {
                     cuts.push((v, m));
                 }
             }
-            bounds.push(cuts.len());
+            spans.push((start, cuts.len()));
         }
-        Blockers { cuts, bounds }
+        Blockers { cuts, spans }
     }
 
-    /// The first cube of `b`, from index `from` on, that meets `x`, with its
-    /// cuts. None when `x` is empty (an empty cube meets nothing).
+    /// The first cube of `b`, from index `from` on, that meets `x` (a cube
+    /// that is not empty), with its cuts.
     fn first_meeting(&self, x: &[u64], from: usize) -> Option<(usize, &[(usize, u64)])> {
-        if x.contains(&0) {
-            return None;
-        }
-        for (j, w) in self.bounds.windows(2).enumerate().skip(from) {
-            let &[start, end] = w else { continue };
-            let cuts = self.cuts.get(start..end).unwrap_or(&[]);
-            if cuts.iter().all(|&(v, m)| x.get(v).is_none_or(|xm| xm & m != 0)) {
-                return Some((j, cuts));
+        let spans = self.spans.get(from..)?;
+        for (k, &(start, end)) in spans.iter().enumerate() {
+            let Some(cuts) = self.cuts.get(start..end) else { continue };
+            let mut meets = true;
+            for &(v, m) in cuts {
+                if let Some(&xm) = x.get(v) {
+                    if xm & m == 0 {
+                        meets = false;
+                        break;
+                    }
+                }
+            }
+            if meets {
+                return Some((from + k, cuts));
             }
         }
         None

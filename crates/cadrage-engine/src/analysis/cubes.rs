@@ -346,50 +346,53 @@ pub fn first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Res
         // all (the pieces of a cube that is not empty are not empty).
         froms.push(if c.contains(&0) { b.len() } else { 0 });
     }
-    let mut x: Cube = vec![0; width];
     let mut found: Set = Vec::new();
     let mut steps = 0usize;
     while let Some(from) = froms.pop() {
+        // The cube on top of the stack, searched where it lies.
         let at = cubes.len().saturating_sub(width);
-        if let Some(top) = cubes.get(at..) {
-            x.copy_from_slice(top);
-        }
-        cubes.truncate(at);
         steps += 1;
         if steps > budget {
             return if found.is_empty() { Err(TooLarge) } else { Ok((found, true)) };
         }
-        match blockers.first_meeting(&x, from) {
-            None => {
-                if found.len() == limit {
-                    return Ok((found, true));
-                }
-                found.push(x.clone());
+        let x = cubes.get(at..).unwrap_or(&[]);
+        let Some((j, cuts)) = blockers.first_meeting(x, from) else {
+            if found.len() == limit {
+                return Ok((found, true));
             }
-            Some((j, cuts)) => {
-                // The pieces of `x` minus the blocker, the first one on top:
-                // piece `k` keeps the blocker's masks on the variables of the
-                // cuts before it and the values outside it on its own.
-                for (k, &(v, m)) in cuts.iter().enumerate().rev() {
-                    let outside = x.get(v).map_or(0, |xm| xm & !m);
-                    if outside == 0 {
-                        continue;
-                    }
-                    let at = cubes.len();
-                    cubes.extend_from_slice(&x);
-                    if let Some(piece) = cubes.get_mut(at..) {
-                        for &(u, um) in cuts.iter().take(k) {
-                            if let Some(pm) = piece.get_mut(u) {
-                                *pm &= um;
-                            }
-                        }
-                        if let Some(pm) = piece.get_mut(v) {
-                            *pm = outside;
-                        }
-                    }
-                    froms.push(j + 1);
+            found.push(x.to_vec());
+            cubes.truncate(at);
+            continue;
+        };
+        // The pieces of `x` minus the blocker, the first one on top: piece
+        // `k` keeps the blocker's masks on the variables of the cuts before
+        // it and the values outside it on its own. The last one takes the
+        // place of `x`, the others copies of it.
+        let pieces = cuts.iter().filter(|&&(v, m)| x.get(v).is_some_and(|xm| xm & !m != 0)).count();
+        for _ in 1..pieces {
+            cubes.extend_from_within(at..at + width);
+        }
+        if pieces == 0 {
+            cubes.truncate(at);
+        }
+        let mut slot = at;
+        for (k, &(v, m)) in cuts.iter().enumerate().rev() {
+            // A slot holds `x` until it is made a piece.
+            let Some(piece) = cubes.get_mut(slot..slot + width) else { break };
+            let outside = piece.get(v).map_or(0, |xm| xm & !m);
+            if outside == 0 {
+                continue;
+            }
+            for &(u, um) in cuts.iter().take(k) {
+                if let Some(pm) = piece.get_mut(u) {
+                    *pm &= um;
                 }
             }
+            if let Some(pm) = piece.get_mut(v) {
+                *pm = outside;
+            }
+            froms.push(j + 1);
+            slot += width;
         }
     }
     Ok((found, false))

@@ -326,32 +326,133 @@ pub fn subtract(a: &Set, b: &Set) -> Result<Set, TooLarge> {
 /// few witnesses are all that is needed). The flag says that there are (or
 /// may be) more. Gives up after `budget` steps: with what it found, or
 /// with `TooLarge` when it found nothing.
+///
+/// A step is one cube taken from the search's stack: it is either kept (no
+/// cube of `b` from where its search resumes meets it) or cut by the first
+/// cube of `b` that meets it, into the pieces that [`subtract`] would make.
+/// The cubes of `a` and `b` have the same length (those of one [`Space`]).
 pub fn first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Result<(Set, bool), TooLarge> {
-    let mut stack: Vec<(Cube, usize)> = a.iter().rev().map(|c| (c.clone(), 0)).collect();
+    let width = a.first().map_or(0, Vec::len);
+    let blockers = Blockers::new(a, b, width);
+    // The stack, flat: cube after cube, and where each one's search resumes
+    // in `b` (no allocation per step).
+    let mut cubes: Vec<u64> = Vec::with_capacity(width * (a.len() + 64));
+    let mut froms: Vec<usize> = Vec::with_capacity(a.len() + 64);
+    for c in a.iter().rev() {
+        let at = cubes.len();
+        cubes.extend(c.iter().copied().take(width));
+        cubes.resize(at + width, 0);
+        // An empty cube meets no cube of `b`: its search starts past them
+        // all (the pieces of a cube that is not empty are not empty).
+        froms.push(if c.contains(&0) { b.len() } else { 0 });
+    }
     let mut found: Set = Vec::new();
     let mut steps = 0usize;
-    while let Some((x, from)) = stack.pop() {
+    while let Some(from) = froms.pop() {
+        // The cube on top of the stack, searched where it lies.
+        let at = cubes.len().saturating_sub(width);
         steps += 1;
         if steps > budget {
             return if found.is_empty() { Err(TooLarge) } else { Ok((found, true)) };
         }
-        match b.iter().enumerate().skip(from).find(|(_, y)| meet(&x, y).is_some()) {
-            None => {
-                if found.len() == limit {
-                    return Ok((found, true));
-                }
-                found.push(x);
+        let x = cubes.get(at..).unwrap_or(&[]);
+        let Some((j, cuts)) = blockers.first_meeting(x, from) else {
+            if found.len() == limit {
+                return Ok((found, true));
             }
-            Some((j, y)) => {
-                let mut pieces = Vec::new();
-                cut(&x, y, &mut pieces);
-                for p in pieces.into_iter().rev() {
-                    stack.push((p, j + 1));
+            found.push(x.to_vec());
+            cubes.truncate(at);
+            continue;
+        };
+        // The pieces of `x` minus the blocker, the first one on top: piece
+        // `k` keeps the blocker's masks on the variables of the cuts before
+        // it and the values outside it on its own. The last one takes the
+        // place of `x`, the others copies of it.
+        let pieces = cuts.iter().filter(|&&(v, m)| x.get(v).is_some_and(|xm| xm & !m != 0)).count();
+        for _ in 1..pieces {
+            cubes.extend_from_within(at..at + width);
+        }
+        if pieces == 0 {
+            cubes.truncate(at);
+        }
+        let mut slot = at;
+        for (k, &(v, m)) in cuts.iter().enumerate().rev() {
+            // A slot holds `x` until it is made a piece.
+            let Some(piece) = cubes.get_mut(slot..slot + width) else { break };
+            let outside = piece.get(v).map_or(0, |xm| xm & !m);
+            if outside == 0 {
+                continue;
+            }
+            for &(u, um) in cuts.iter().take(k) {
+                if let Some(pm) = piece.get_mut(u) {
+                    *pm &= um;
                 }
             }
+            if let Some(pm) = piece.get_mut(v) {
+                *pm = outside;
+            }
+            froms.push(j + 1);
+            slot += width;
         }
     }
     Ok((found, false))
+}
+
+/// The cubes of `b` for a search in the cubes of `a`, each reduced to the
+/// variables where it can exclude something: where its mask lacks a value
+/// that a cube of `a` allows. On the other variables it contains every
+/// cube of the search (they are all inside the cubes of `a`), so these
+/// neither decide whether it meets one nor cut one.
+struct Blockers {
+    /// (variable, mask) of every cube of `b`, in variable order, cube after cube.
+    cuts: Vec<(usize, u64)>,
+    /// Where the cuts of each cube of `b` start and end in `cuts`.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Blockers {
+    fn new(a: &Set, b: &Set, width: usize) -> Blockers {
+        let mut allowed = vec![0u64; width];
+        for c in a {
+            for (u, m) in allowed.iter_mut().zip(c) {
+                *u |= m;
+            }
+        }
+        let mut cuts = Vec::new();
+        let mut spans = Vec::with_capacity(b.len());
+        for y in b {
+            let start = cuts.len();
+            for (v, (&u, &m)) in allowed.iter().zip(y).enumerate() {
+                if u & !m != 0 {
+                    cuts.push((v, m));
+                }
+            }
+            spans.push((start, cuts.len()));
+        }
+        Blockers { cuts, spans }
+    }
+
+    /// The first cube of `b`, from index `from` on, that meets `x` (a cube
+    /// that is not empty), with its cuts.
+    fn first_meeting(&self, x: &[u64], from: usize) -> Option<(usize, &[(usize, u64)])> {
+        let spans = self.spans.get(from..)?;
+        for (k, &(start, end)) in spans.iter().enumerate() {
+            let Some(cuts) = self.cuts.get(start..end) else { continue };
+            let mut meets = true;
+            for &(v, m) in cuts {
+                if let Some(&xm) = x.get(v) {
+                    if xm & m == 0 {
+                        meets = false;
+                        break;
+                    }
+                }
+            }
+            if meets {
+                return Some((from + k, cuts));
+            }
+        }
+        None
+    }
 }
 
 /// Pushes `x` minus `y` as disjoint cubes.
@@ -406,6 +507,74 @@ mod tests {
                 assert!(meet(x, y).is_none(), "pieces overlap");
             }
             assert!(meet(x, &b[0]).is_none(), "a piece keeps a removed combination");
+        }
+    }
+
+    /// The search as first written (a cube per allocation, every variable
+    /// of every cube of `b` compared): the optimised one must take the same
+    /// steps and find the same cubes.
+    fn reference_first_of_difference(a: &Set, b: &Set, limit: usize, budget: usize) -> Result<(Set, bool), TooLarge> {
+        let mut stack: Vec<(Cube, usize)> = a.iter().rev().map(|c| (c.clone(), 0)).collect();
+        let mut found: Set = Vec::new();
+        let mut steps = 0usize;
+        while let Some((x, from)) = stack.pop() {
+            steps += 1;
+            if steps > budget {
+                return if found.is_empty() { Err(TooLarge) } else { Ok((found, true)) };
+            }
+            match b.iter().enumerate().skip(from).find(|(_, y)| meet(&x, y).is_some()) {
+                None => {
+                    if found.len() == limit {
+                        return Ok((found, true));
+                    }
+                    found.push(x);
+                }
+                Some((j, y)) => {
+                    let mut pieces = Vec::new();
+                    cut(&x, y, &mut pieces);
+                    for p in pieces.into_iter().rev() {
+                        stack.push((p, j + 1));
+                    }
+                }
+            }
+        }
+        Ok((found, false))
+    }
+
+    /// Random unions of cubes over `masks.len()` variables, with full masks
+    /// `masks` (small, so that cubes often meet); now and then an empty one.
+    fn random_set(seed: &mut u64, masks: &[u64], cubes: usize) -> Set {
+        let mut next = |n: u64| {
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (*seed >> 33) % n
+        };
+        (0..cubes)
+            .map(|_| {
+                masks
+                    .iter()
+                    .map(|&full| match next(4) {
+                        0 | 1 => full,
+                        _ => (next(full + 1)) & full,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_depth_first_search_takes_the_steps_of_the_reference() {
+        let masks = [0b111, 0b11, 0b1111, 0b11, 0b11111];
+        let mut seed = 7u64;
+        for round in 0..400 {
+            let a = random_set(&mut seed, &masks, 1 + round % 4);
+            let b = random_set(&mut seed, &masks, round % 23);
+            for (limit, budget) in [(1, 3), (1, 40), (1, 500), (5, 20_000), (0, 100)] {
+                assert_eq!(
+                    first_of_difference(&a, &b, limit, budget),
+                    reference_first_of_difference(&a, &b, limit, budget),
+                    "round {round}, limit {limit}, budget {budget}: {a:?} minus {b:?}"
+                );
+            }
         }
     }
 

@@ -8,74 +8,157 @@ use super::{Rendered, Renderer};
 
 pub struct Json;
 
-#[derive(Serialize)]
-struct Position {
-    line: u32,
-    column: u32,
-    offset: u32,
-}
+// Findings are written by hand: through serde, escaping every key and
+// building every nested object cost more than the check itself on a large
+// corpus. The shape is docs/cli.md's; `tests/formats.rs` and the corpus
+// snapshots hold it, and strings still go through serde_json whenever they
+// need escaping, so the bytes are the ones serde wrote.
 
-#[derive(Serialize)]
-struct SpanJ {
-    start: Position,
-    end: Position,
-}
-
-fn span(loc: &Loc) -> SpanJ {
-    let (s, e) = (loc.start(), loc.end());
-    SpanJ {
-        start: Position { line: s.line, column: s.column, offset: loc.span.start },
-        end: Position { line: e.line, column: e.column, offset: loc.span.end },
+/// A JSON string: as is when nothing in it needs escaping.
+fn string(buf: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *buf, s);
     }
 }
 
-#[derive(Serialize)]
-struct RelatedJ<'a> {
-    file: &'a str,
-    span: SpanJ,
-    message: &'a str,
+fn opt_string(buf: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => string(buf, s),
+        None => buf.extend_from_slice(b"null"),
+    }
 }
 
-#[derive(Serialize)]
-struct FixJ<'a> {
-    title: &'a str,
-    replacement: &'a str,
-    span: SpanJ,
+fn strings<'a>(buf: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) {
+    buf.push(b'[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        string(buf, s);
+    }
+    buf.push(b']');
 }
 
-#[derive(Serialize)]
-struct FindingJ<'a> {
-    file: &'a str,
-    scenario: Option<&'a str>,
-    code: String,
-    severity: &'static str,
-    message: &'a str,
-    help: Option<&'a str>,
-    span: SpanJ,
-    related: Vec<RelatedJ<'a>>,
-    fix: Option<FixJ<'a>>,
-    /// Changes of the scenario that clear a rule's finding (issue 4).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    remedies: Vec<RemedyJ<'a>>,
-    /// Facts on which a static finding of a ruleset shows.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    witness: Option<Vec<WitnessFactJ<'a>>>,
+fn uint(buf: &mut Vec<u8>, n: u32) {
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-#[derive(Serialize)]
-struct RemedyJ<'a> {
-    title: &'a str,
-    dimension: &'a str,
-    values: Option<Vec<&'a str>>,
-    new_findings: &'a [String],
-    fix: FixJ<'a>,
+fn position(buf: &mut Vec<u8>, line: u32, column: u32, offset: u32) {
+    buf.extend_from_slice(b"{\"line\":");
+    uint(buf, line);
+    buf.extend_from_slice(b",\"column\":");
+    uint(buf, column);
+    buf.extend_from_slice(b",\"offset\":");
+    uint(buf, offset);
+    buf.push(b'}');
 }
 
-#[derive(Serialize)]
-struct WitnessFactJ<'a> {
-    dimension: &'a str,
-    /// `null` for a text fact (any text).
-    values: Option<Vec<&'a str>>,
+/// `{"start":{...},"end":{...}}`: 1-based lines, columns in Unicode scalar values.
+fn span(buf: &mut Vec<u8>, loc: &Loc) {
+    let (s, e) = (loc.start(), loc.end());
+    buf.extend_from_slice(b"{\"start\":");
+    position(buf, s.line, s.column, loc.span.start);
+    buf.extend_from_slice(b",\"end\":");
+    position(buf, e.line, e.column, loc.span.end);
+    buf.push(b'}');
+}
+
+fn fix(buf: &mut Vec<u8>, title: &str, replacement: &str, loc: &Loc) {
+    buf.extend_from_slice(b"{\"title\":");
+    string(buf, title);
+    buf.extend_from_slice(b",\"replacement\":");
+    string(buf, replacement);
+    buf.extend_from_slice(b",\"span\":");
+    span(buf, loc);
+    buf.push(b'}');
+}
+
+/// One finding; `file_json` is the report's file name, already a JSON string.
+fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
+    buf.extend_from_slice(b"{\"file\":");
+    if f.loc.source.name == file {
+        buf.extend_from_slice(file_json.as_bytes());
+    } else {
+        string(buf, &f.loc.source.name);
+    }
+    buf.extend_from_slice(b",\"scenario\":");
+    opt_string(buf, f.scenario.as_deref());
+    buf.extend_from_slice(b",\"code\":");
+    string(buf, &code_string(&f.code));
+    buf.extend_from_slice(b",\"severity\":");
+    string(buf, f.severity.as_str());
+    buf.extend_from_slice(b",\"message\":");
+    string(buf, &f.message);
+    buf.extend_from_slice(b",\"help\":");
+    opt_string(buf, f.help.as_deref());
+    buf.extend_from_slice(b",\"span\":");
+    span(buf, &f.loc);
+    buf.extend_from_slice(b",\"related\":[");
+    for (i, r) in f.related.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"{\"file\":");
+        string(buf, &r.loc.source.name);
+        buf.extend_from_slice(b",\"span\":");
+        span(buf, &r.loc);
+        buf.extend_from_slice(b",\"message\":");
+        string(buf, &r.message);
+        buf.push(b'}');
+    }
+    buf.extend_from_slice(b"],\"fix\":");
+    match &f.fix {
+        Some(x) => fix(buf, &x.title, &x.replacement, &x.loc),
+        None => buf.extend_from_slice(b"null"),
+    }
+    // Changes of the scenario that clear a rule's finding (issue 4).
+    if !f.remedies.is_empty() {
+        buf.extend_from_slice(b",\"remedies\":[");
+        for (i, r) in f.remedies.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(b"{\"title\":");
+            string(buf, &r.title);
+            buf.extend_from_slice(b",\"dimension\":");
+            string(buf, &r.dim);
+            buf.extend_from_slice(b",\"values\":");
+            match &r.values {
+                Some(v) => strings(buf, v.iter().map(|x| x.as_str())),
+                None => buf.extend_from_slice(b"null"),
+            }
+            buf.extend_from_slice(b",\"new_findings\":");
+            strings(buf, r.new_findings.iter().map(String::as_str));
+            buf.extend_from_slice(b",\"fix\":");
+            fix(buf, &r.fix.title, &r.fix.replacement, &r.fix.loc);
+            buf.push(b'}');
+        }
+        buf.push(b']');
+    }
+    // Facts on which a static finding of a ruleset shows.
+    if let Some(w) = &f.witness {
+        buf.extend_from_slice(b",\"witness\":[");
+        for (i, x) in w.facts.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(b"{\"dimension\":");
+            string(buf, &x.dim);
+            buf.extend_from_slice(b",\"values\":");
+            match &x.value {
+                cadrage_engine::analysis::WitnessValue::Values(v) => strings(buf, v.iter().map(|s| s.as_str())),
+                // Any text.
+                cadrage_engine::analysis::WitnessValue::Text => buf.extend_from_slice(b"null"),
+            }
+            buf.push(b'}');
+        }
+        buf.push(b']');
+    }
+    buf.push(b'}');
 }
 
 #[derive(Serialize)]
@@ -88,62 +171,22 @@ struct AllowedJ<'a> {
     until: Option<&'a str>,
 }
 
-fn finding(f: &Finding) -> FindingJ<'_> {
-    FindingJ {
-        file: &f.loc.source.name,
-        scenario: f.scenario.as_deref(),
-        code: code_string(&f.code),
-        severity: f.severity.as_str(),
-        message: &f.message,
-        help: f.help.as_deref(),
-        span: span(&f.loc),
-        related: f
-            .related
-            .iter()
-            .map(|r| RelatedJ { file: &r.loc.source.name, span: span(&r.loc), message: &r.message })
-            .collect(),
-        fix: f.fix.as_ref().map(|x| FixJ { title: &x.title, replacement: &x.replacement, span: span(&x.loc) }),
-        remedies: f
-            .remedies
-            .iter()
-            .map(|r| RemedyJ {
-                title: &r.title,
-                dimension: &r.dim,
-                values: r.values.as_ref().map(|v| v.iter().map(|x| x.as_str()).collect()),
-                new_findings: &r.new_findings,
-                fix: FixJ { title: &r.fix.title, replacement: &r.fix.replacement, span: span(&r.fix.loc) },
-            })
-            .collect(),
-        witness: f.witness.as_ref().map(|w| {
-            w.facts
-                .iter()
-                .map(|x| WitnessFactJ {
-                    dimension: &x.dim,
-                    values: match &x.value {
-                        cadrage_engine::analysis::WitnessValue::Values(v) => {
-                            Some(v.iter().map(|s| s.as_str()).collect())
-                        }
-                        cadrage_engine::analysis::WitnessValue::Text => None,
-                    },
-                })
-                .collect()
-        }),
-    }
-}
-
 impl Renderer for Json {
     fn render(&self, report: &FileReport) -> Rendered {
         let mut r = Rendered::of(report);
         // Each list is written into one buffer per file: serializing into a
         // fresh string per object cost as much as the check's evaluation.
+        let file = report.source.name.as_str();
+        // The file's name is the same in every finding and classification: escaped once.
+        let file_json = serde_json::to_string(file).unwrap_or_default();
         let mut buf = Vec::with_capacity(report.findings.len() * 1024);
         for f in &report.findings {
-            list_item(&mut buf, &finding(f));
+            if !buf.is_empty() {
+                buf.push(b',');
+            }
+            finding(&mut buf, f, file, &file_json);
         }
         r.findings = into_string(buf);
-        let file = report.source.name.as_str();
-        // The file's name is the same in every classification: escaped once.
-        let file_json = serde_json::to_string(file).unwrap_or_default();
         let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 96));
         for c in &report.classifications {
             if !buf.is_empty() {

@@ -86,6 +86,32 @@ fn findings_of(ctx: &Context, facts: &[Option<FactRef<'_>>], fired: &[bool]) -> 
     out
 }
 
+/// Does rule `rule` give a finding on these facts? [`findings_of`] for one
+/// rule, without building the list: most changes tried leave the finding.
+fn has_finding(ctx: &Context, facts: &[Option<FactRef<'_>>], fired: &[bool], rule: usize) -> bool {
+    let Some(r) = ctx.rules.get(rule) else { return false };
+    if !fired.get(rule).copied().unwrap_or(false) {
+        return false;
+    }
+    match &r.conclusion {
+        CConclusion::Deny => true,
+        CConclusion::Require(dims) => dims.iter().any(|d| facts.get(*d).is_none_or(Option::is_none)),
+        CConclusion::Expect(alts) => {
+            let Some(FactRef { slot: Slot::Values(chosen), .. }) = facts.get(MODEL).and_then(Option::as_ref) else {
+                return false;
+            };
+            let top = ctx
+                .rules
+                .iter()
+                .zip(fired)
+                .filter(|(x, f)| **f && matches!(x.conclusion, CConclusion::Expect(_)))
+                .map(|(x, _)| x.def.priority)
+                .max();
+            Some(r.def.priority) == top && !alts.iter().any(|a| a.same(chosen))
+        }
+    }
+}
+
 /// Where the scenario is, to write the edits.
 pub(crate) struct Place<'a> {
     pub source: &'a Arc<Source>,
@@ -120,7 +146,11 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
                 *f = r.severity.is_some() && eval(&r.cond, changed) == Tri::True;
             }
         }
-        let after = findings_of(ctx, changed, fired_after);
+        let after = if has_finding(ctx, changed, fired_after, rule) {
+            None
+        } else {
+            Some(findings_of(ctx, changed, fired_after))
+        };
         if let Some(cell) = changed.get_mut(dim) {
             *cell = old;
         }
@@ -129,10 +159,7 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
                 *f = *b;
             }
         }
-        if after.contains(&rule) {
-            return None;
-        }
-        Some(after.into_iter().filter(|i| !before.contains(i)).collect())
+        Some(after?.into_iter().filter(|i| !before.contains(i)).collect())
     };
 
     match &r.conclusion {

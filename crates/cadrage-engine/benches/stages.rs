@@ -106,6 +106,7 @@ fn stages(c: &mut Criterion) {
         // The generated text must be what it claims: a valid plan file.
         let parsed = cadrage_syntax::parse(&text);
         assert!(parsed.errors.is_empty(), "generated text has syntax errors: {:?}", parsed.errors.first());
+        assert!(cadrage_syntax::parse_fast_path(&text).is_some(), "generated text misses the fast path");
         let source = Source::new("bench.cadrage", text.as_str());
 
         let mut parse = c.benchmark_group("parse");
@@ -114,6 +115,14 @@ fn stages(c: &mut Criterion) {
             b.iter(|| black_box(cadrage_syntax::parse(black_box(t))))
         });
         parse.finish();
+
+        // The pest grammar alone, which reads files with errors and rulesets.
+        let mut pest = c.benchmark_group("parse_pest");
+        pest.throughput(Throughput::Bytes(text.len() as u64));
+        pest.bench_with_input(BenchmarkId::from_parameter(size), &text, |b, t| {
+            b.iter(|| black_box(cadrage_syntax::parse_with_pest(black_box(t))))
+        });
+        pest.finish();
 
         let mut check = c.benchmark_group("check");
         check.throughput(Throughput::Elements(size as u64));
@@ -125,10 +134,20 @@ fn stages(c: &mut Criterion) {
 
     c.bench_function("resolve/embedded", |b| b.iter(|| black_box(Project::embedded())));
 
-    // ---- analyse: the static checks of rulesets (issue 6, "static analysis",
-    // 200 rules over 12 dimensions of 10 values) belong here, as a group
-    // `analyse`, once the analysis lands on main.
+    // The static checks of a ruleset: 200 rules over 12 dimensions of 10
+    // values (also `benches/static_analysis.rs`, which prints the findings).
+    let text = generated_ruleset(200, 42);
+    let big =
+        Project::builder().without_builtins().ruleset_file("big.cadrage", Source::new("big.cadrage", text)).build();
+    if let Some(rs) = big.ruleset("big") {
+        c.bench_function("analyse/200_rules", |b| b.iter(|| black_box(check_ruleset(black_box(rs)))));
+    }
 }
+
+#[path = "common/generated_ruleset.rs"]
+mod generated_ruleset;
+use cadrage_engine::analysis::check_ruleset;
+use generated_ruleset::generated_ruleset;
 
 criterion_group!(benches, stages);
 criterion_main!(benches);

@@ -32,7 +32,9 @@ impl Work<'_> {
 pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let files = workspace::collect(&args.paths)?;
     let loaded = workspace::load(files)?;
-    let opts = CheckOptions { today: args.today.unwrap_or_else(crate::cli::today) };
+    let mut opts = CheckOptions::on(args.today.unwrap_or_else(crate::cli::today));
+    // Only the JSON output shows remedies; the others need not search them.
+    opts.remedies = matches!(args.format, Format::Json);
 
     let checked: HashSet<&str> = loaded.targets.iter().map(|t| t.key.as_str()).collect();
     let mut work: Vec<Work<'_>> = loaded.targets.iter().map(Work::Target).collect();

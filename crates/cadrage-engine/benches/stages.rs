@@ -99,7 +99,7 @@ fn generate(scenarios: usize, seed: u64) -> String {
 }
 
 fn stages(c: &mut Criterion) {
-    let opts = CheckOptions { today: (2027, 1, 1) };
+    let opts = CheckOptions::on((2027, 1, 1));
     let project = Project::embedded();
     for size in [100usize, 1000] {
         let text = generate(size, 1);

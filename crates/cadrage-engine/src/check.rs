@@ -25,6 +25,17 @@ pub type Date = (u16, u8, u8);
 pub struct CheckOptions {
     /// The day `allow ... until DATE` is compared with.
     pub today: Date,
+    /// Search the remedies of each rule finding ([`Finding::remedies`]).
+    /// Only some outputs show them (JSON, the language server, `explain`);
+    /// on a large corpus the search is a fifth of a check.
+    pub remedies: bool,
+}
+
+impl CheckOptions {
+    /// A check on `today`, remedies included.
+    pub const fn on(today: Date) -> CheckOptions {
+        CheckOptions { today, remedies: true }
+    }
 }
 
 /// What checking one file found.
@@ -705,7 +716,7 @@ impl<'p> Checker<'p> {
         });
 
         let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
-        for f in &mut raw {
+        for f in raw.iter_mut().filter(|_| self.opts.remedies) {
             if let Code::Rule(p) = &f.code {
                 if let Some(i) = ctx.rule_index(p) {
                     f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
@@ -1046,7 +1057,7 @@ pub(crate) fn resolve_givens<'a>(
     source: &Arc<Source>,
     givens: &'a [ast::Fact],
 ) -> (Vec<Option<FactRef<'a>>>, Vec<Finding>) {
-    let opts = CheckOptions { today: (0, 0, 0) };
+    let opts = CheckOptions::on((0, 0, 0));
     let mut ck = Checker::new(project, source, &opts, false);
     let block = ck.block_facts(ctx, givens.iter(), FactOrigin::Scenario, None);
     let mut facts: Vec<Option<FactRef<'a>>> = vec![None; ctx.dims.len()];
@@ -1077,7 +1088,7 @@ pub(crate) fn judge_facts(
     span: Span,
     givens: &[ast::Fact],
 ) -> Judged {
-    let opts = CheckOptions { today: (0, 0, 0) };
+    let opts = CheckOptions::on((0, 0, 0));
     let mut ck = Checker::new(project, source, &opts, true);
     let sc = ast::Scenario {
         span,

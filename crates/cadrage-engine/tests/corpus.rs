@@ -65,7 +65,7 @@ fn run(name: &str, text: &str) -> Result<String, String> {
         return Err(format!("config: {}", e.message));
     }
     let source = Source::new(format!("{name}.cadrage"), text);
-    let report = project.check(&source, None, &CheckOptions { today });
+    let report = project.check(&source, None, &CheckOptions::on(today));
 
     let mut out = String::new();
     for f in &report.findings {

@@ -213,7 +213,7 @@ fn rule_codes(name: &str, facts: &str) -> Vec<String> {
     let body: String = facts.lines().map(|l| format!("  {l}\n")).collect();
     let text = format!("use management\n\nscenario {name} {{\n{body}}}\n");
     let source = Source::new(format!("{name}.cadrage"), text);
-    let report = Project::embedded().check(&source, None, &CheckOptions { today: (2027, 1, 1) });
+    let report = Project::embedded().check(&source, None, &CheckOptions::on((2027, 1, 1)));
     let mut codes: Vec<String> = report
         .findings
         .iter()
@@ -248,7 +248,7 @@ fn every_edge_case_gives_exactly_its_expected_rule_findings() {
 #[test]
 fn a_scenario_without_model_is_classified_not_judged() {
     let source = Source::new("c.cadrage", "use management\nscenario s { purpose announce\n audience company }\n");
-    let report = Project::embedded().check(&source, None, &CheckOptions { today: (2027, 1, 1) });
+    let report = Project::embedded().check(&source, None, &CheckOptions::on((2027, 1, 1)));
     let codes: Vec<String> = report.findings.iter().map(|f| f.code.to_string()).collect();
     assert_eq!(codes, ["cadrage::classified"]);
     assert!(report.findings[0].message.contains("community"), "{}", report.findings[0].message);
@@ -270,7 +270,7 @@ fn the_embedded_rulesets_have_no_findings() {
         for file in project.ruleset_files() {
             messages.extend(file.findings.iter().map(|f| format!("{}: {}", f.code, f.message)));
         }
-        let report = project.check(&source, Some(&key), &CheckOptions { today: (2027, 1, 1) });
+        let report = project.check(&source, Some(&key), &CheckOptions::on((2027, 1, 1)));
         messages.extend(report.findings.iter().map(|f| format!("{}: {}", f.code, f.message)));
         assert!(messages.is_empty(), "{name}: {messages:#?}");
     }

@@ -4,7 +4,7 @@
 
 use cadrage_engine::{CheckOptions, Finding, Project, Source};
 
-const OPTS: CheckOptions = CheckOptions { today: (2027, 1, 1) };
+const OPTS: CheckOptions = CheckOptions::on((2027, 1, 1));
 
 const PLANS: &str = r#"use management
 
@@ -95,4 +95,17 @@ fn the_model_remedy_comes_first_for_an_expect_rule() {
     assert_eq!(f.remedies.first().expect("a remedy").fix.loc.text(), "socio_collaborative");
     let titles: Vec<&str> = f.remedies.iter().map(|r| r.title.as_str()).collect();
     assert!(titles.contains(&"if `purpose` were `performance` this would pass"), "{titles:?}");
+}
+
+#[test]
+fn remedies_are_searched_only_when_asked() {
+    let source = Source::new("plans.cadrage", PLANS);
+    let with = Project::embedded().check(&source, None, &OPTS);
+    let without = Project::embedded().check(&source, None, &CheckOptions { remedies: false, ..OPTS });
+    assert!(with.findings.iter().any(|f| !f.remedies.is_empty()));
+    assert!(without.findings.iter().all(|f| f.remedies.is_empty()));
+    // Everything else is the same.
+    let strip =
+        |fs: &[Finding]| fs.iter().map(|f| (f.code.to_string(), f.loc.span, f.message.clone())).collect::<Vec<_>>();
+    assert_eq!(strip(&with.findings), strip(&without.findings));
 }

@@ -22,7 +22,7 @@ fn check_witness(text: &str, ruleset: &str, w: &Witness) -> cadrage_engine::File
     let p = project(text);
     let scenario = format!("use {ruleset}\nscenario w {{\n{}}}\n", w.scenario_facts("  "));
     let source = Source::new("w.cadrage", scenario);
-    p.check(&source, None, &CheckOptions { today: (2027, 1, 1) })
+    p.check(&source, None, &CheckOptions::on((2027, 1, 1)))
 }
 
 fn code_of(f: &Finding) -> Option<EngineCode> {

@@ -60,7 +60,7 @@ pub(crate) struct State {
 
 impl State {
     pub fn options(&self) -> CheckOptions {
-        CheckOptions { today: self.today.unwrap_or_else(today) }
+        CheckOptions::on(self.today.unwrap_or_else(today))
     }
 
     /// The project of a document, loaded (with open buffers over the disk) on first use.

@@ -108,7 +108,7 @@ fn expected_text(r: &FileReport, scenario: &str) -> String {
 pub fn run(args: &DiffArgs) -> Result<ExitCode, ToolError> {
     let files = workspace::collect(&args.paths)?;
     let loaded = workspace::load(files)?;
-    let opts = CheckOptions { today: crate::cli::today() };
+    let opts = CheckOptions::on(crate::cli::today());
     let mut changes: Vec<ScenarioChange> = Vec::new();
     let mut scenarios = 0usize;
     let mut rulesets: Vec<(String, Vec<Difference>)> = Vec::new();

@@ -20,7 +20,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let Some(t) = loaded.targets.first() else { return Err(ToolError::NoFiles(workspace::display(&args.file))) };
     let text = workspace::read_target(&t.path).map_err(|message| ToolError::Io { path: t.display.clone(), message })?;
     let source = cadrage_engine::Source::new(t.display.clone(), text);
-    let opts = CheckOptions { today: args.today.unwrap_or_else(crate::cli::today) };
+    let opts = CheckOptions::on(args.today.unwrap_or_else(crate::cli::today));
     let analysis = t.project.analyze(&source, Some(&t.key), &opts);
     let scenarios: Vec<_> =
         analysis.scenarios.iter().filter(|s| args.scenario.as_deref().is_none_or(|n| s.name == n)).collect();

@@ -65,7 +65,7 @@ pub fn rulesets_under(paths: &[std::path::PathBuf]) -> Result<Vec<FoundRuleset>,
             None
         } else {
             let source = Source::new(t.display.clone(), text);
-            Some(t.project.analyze(&source, Some(&t.key), &cadrage_engine::CheckOptions { today: crate::cli::today() }))
+            Some(t.project.analyze(&source, Some(&t.key), &cadrage_engine::CheckOptions::on(crate::cli::today())))
         };
         for name in names {
             let rs = match &analysis {

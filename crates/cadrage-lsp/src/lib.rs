@@ -7,13 +7,18 @@
 //! Checks run on a worker, off the request loop. An edit marks its document
 //! dirty; the worker checks the newest text as soon as its previous check
 //! ends (no fixed delay), and publishes only if the document has not changed
-//! meanwhile, so stale results never replace newer ones. Requests are
-//! handled one at a time (`concurrency_level(1)`), which keeps the edits of
-//! a document in order; they are quick because checking happens elsewhere.
+//! meanwhile, so stale results never replace newer ones. It keeps each
+//! document's last check and evaluates again only the items an edit touched
+//! (`recheck`); it writes the diagnostics to stdout itself, serialized from
+//! what it kept (`output`). Requests are handled one at a time
+//! (`concurrency_level(1)`), which keeps the edits of a document in order;
+//! they are quick because checking happens elsewhere.
 
 mod convert;
 mod features;
 mod names;
+mod output;
+mod recheck;
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -30,8 +35,11 @@ pub async fn run_stdio() {
     if let Err(e) = convert::write_builtins() {
         eprintln!("cadrage lsp: cannot write the embedded rulesets to {}: {e}", convert::builtin_dir().display());
     }
-    let (service, socket) = LspService::new(Backend::new);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
+    let (output, writer) = output::stdout();
+    let (service, socket) = LspService::new(|client| Backend::new(client, output.clone()));
+    Server::new(tokio::io::stdin(), writer, socket).concurrency_level(1).serve(service).await;
+    // The answer to `shutdown` and the last diagnostics, before the process ends.
+    output.flush(std::time::Duration::from_secs(5));
 }
 
 /// One open document.
@@ -161,7 +169,7 @@ impl Snapshot {
 }
 
 /// With `CADRAGE_LSP_TIMINGS` set, how long each stage took, on stderr.
-fn timing(what: &str, started: std::time::Instant) {
+pub(crate) fn timing(what: &str, started: std::time::Instant) {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("CADRAGE_LSP_TIMINGS").is_some()) {
         eprintln!("cadrage lsp: {what} {:.2} ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -189,6 +197,7 @@ fn civil_from_days(z: i64) -> (u16, u8, u8) {
 
 pub(crate) struct Backend {
     client: Client,
+    output: output::Output,
     state: Arc<Mutex<State>>,
     wake: Arc<tokio::sync::Notify>,
 }
@@ -214,8 +223,8 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 }
 
 impl Backend {
-    fn new(client: Client) -> Backend {
-        let backend = Backend { client, state: Arc::new(Mutex::new(State::default())), wake: Arc::default() };
+    fn new(client: Client, output: output::Output) -> Backend {
+        let backend = Backend { client, output, state: Arc::new(Mutex::new(State::default())), wake: Arc::default() };
         backend.spawn_worker();
         backend
     }
@@ -223,13 +232,16 @@ impl Backend {
     /// The checking loop: checks dirty documents, newest text first, and
     /// publishes what is still current.
     fn spawn_worker(&self) {
-        let (client, state, wake) = (self.client.clone(), Arc::clone(&self.state), Arc::clone(&self.wake));
+        let (output, state, wake) = (self.output.clone(), Arc::clone(&self.state), Arc::clone(&self.wake));
         tokio::spawn(async move {
+            // The last check of each open document, for the next one.
+            let mut kept: HashMap<Uri, recheck::Checked> = HashMap::new();
             loop {
                 wake.notified().await;
                 loop {
                     let next = {
                         let mut st = lock(&state);
+                        kept.retain(|uri, _| st.docs.contains_key(uri));
                         let uri = st.dirty.iter().next().cloned();
                         if let Some(u) = &uri {
                             st.dirty.remove(u);
@@ -237,22 +249,11 @@ impl Backend {
                         uri
                     };
                     let Some(uri) = next else { break };
-                    let job_state = Arc::clone(&state);
-                    let job_uri = uri.clone();
-                    let result = tokio::task::spawn_blocking(move || {
+                    let previous = kept.remove(&uri);
+                    let (job_state, job_uri, job_output) = (Arc::clone(&state), uri.clone(), output.clone());
+                    let checked = tokio::task::spawn_blocking(move || {
                         std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            // The check runs without the lock: edits and requests go on.
-                            let snapshot = lock(&job_state).snapshot(&job_uri)?;
-                            let version = snapshot.version;
-                            let started = std::time::Instant::now();
-                            let analysis = Arc::new(snapshot.run());
-                            timing("check", started);
-                            let mut st = lock(&job_state);
-                            let doc = st.docs.get_mut(&job_uri)?;
-                            if doc.version == version {
-                                doc.analysis = Some((version, Arc::clone(&analysis)));
-                            }
-                            Some((version, analysis))
+                            check_and_publish(&job_state, &job_uri, &job_output, previous)
                         }))
                         .ok()
                         .flatten()
@@ -260,16 +261,8 @@ impl Backend {
                     .await
                     .ok()
                     .flatten();
-                    let Some((version, analysis)) = result else { continue };
-                    // Publish only if no newer text arrived meanwhile.
-                    let current = lock(&state).docs.get(&uri).map(|d| d.version);
-                    if current == Some(version) {
-                        let started = std::time::Instant::now();
-                        let diags: Vec<Diagnostic> = analysis.report.findings.iter().map(convert::diagnostic).collect();
-                        timing("diagnostics", started);
-                        let started = std::time::Instant::now();
-                        client.publish_diagnostics(uri, diags, Some(version)).await;
-                        timing("publish", started);
+                    if let Some(checked) = checked {
+                        kept.insert(uri, checked);
                     }
                 }
             }
@@ -290,13 +283,46 @@ impl Backend {
     }
 }
 
+/// Checks a document (on a blocking thread) and publishes its diagnostics
+/// if it has not changed meanwhile; returns the check, for the next one.
+fn check_and_publish(
+    state: &Mutex<State>,
+    uri: &Uri,
+    output: &output::Output,
+    previous: Option<recheck::Checked>,
+) -> Option<recheck::Checked> {
+    // The check runs without the lock: edits and requests go on.
+    let snapshot = lock(state).snapshot(uri)?;
+    let version = snapshot.version;
+    let input = recheck::Input {
+        project: &snapshot.project,
+        source: &snapshot.source,
+        key: snapshot.key.as_deref(),
+        options: &snapshot.options,
+    };
+    let checked = recheck::recheck(&input, previous, |diagnostics| {
+        // Under the lock, so that no newer edit comes in between.
+        let st = lock(state);
+        if st.docs.get(uri).map(|d| d.version) == Some(version) {
+            output.publish(uri, diagnostics, Some(version));
+        }
+    });
+    let replaced = {
+        let mut st = lock(state);
+        let doc = st.docs.get_mut(uri)?;
+        if doc.version == version { doc.analysis.replace((version, Arc::clone(&checked.analysis))) } else { None }
+    };
+    // Freed after the lock is released.
+    drop(replaced);
+    Some(checked)
+}
+
 fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent) {
     match change.range {
         None => *text = change.text.clone(),
         Some(range) => {
-            let index = cadrage_syntax::LineIndex::new(text);
-            let start = convert::offset(&index, range.start);
-            let end = convert::offset(&index, range.end).max(start);
+            let start = convert::offset_in(text, range.start);
+            let end = convert::offset_in(text, range.end).max(start);
             if text.is_char_boundary(start) && text.is_char_boundary(end) {
                 text.replace_range(start..end, &change.text);
             }
@@ -398,7 +424,8 @@ impl LanguageServer for Backend {
         if was_input {
             self.wake.notify_one();
         }
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        // Through the worker's channel, so that it follows any diagnostics sent before.
+        self.output.publish(&uri, b"[]", None);
     }
 
     async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {

@@ -160,11 +160,7 @@ impl ItemCheck {
                 inside = false;
             }
         });
-        let spans_inside = self.scenarios.iter().all(|s| {
-            within.contains_span(s.span)
-                && s.facts.iter().all(|f| within.contains_span(f.fact_span) && within.contains_span(f.value_span))
-        });
-        if !inside || !spans_inside {
+        if !inside {
             return false;
         }
         self.each_loc(&mut |loc| {
@@ -173,6 +169,10 @@ impl ItemCheck {
                 loc.span = loc.span.shifted(delta);
             }
         });
+        if delta == 0 {
+            return true;
+        }
+        // The spans of `scenarios` come from the item's syntax: all inside it.
         for s in &mut self.scenarios {
             s.name_span = s.name_span.shifted(delta);
             s.span = s.span.shifted(delta);
@@ -228,8 +228,15 @@ fn finding_locs(finding: &mut Finding, f: &mut dyn FnMut(&mut Loc)) {
     }
 }
 
-/// What [`Finding::sort_key`] gives.
-type SortKey<'a> = (&'a str, u32, u32, String);
+/// Where a finding is, for [`FileCheck::order`]: `sort_key` without the code.
+fn place(f: &Finding) -> (&str, u32, u32) {
+    (f.loc.source.name.as_str(), f.loc.span.start, f.loc.span.end)
+}
+
+/// The same code, as `sort_key` compares codes (written out).
+fn same_code(a: &Finding, b: &Finding) -> bool {
+    a.code == b.code || a.code.to_string() == b.code.to_string()
+}
 
 /// Where a finding of a file's report comes from: the findings about the
 /// whole file, or those of one top-level item.
@@ -369,18 +376,23 @@ impl<'p> FileCheck<'p> {
                 .enumerate()
                 .flat_map(|(item, r)| r.findings.iter().enumerate().map(move |(i, f)| (FindingRef::Item(item, i), f))),
         );
-        // The sort key of each finding, made once (it formats the code).
-        let mut keyed: Vec<(SortKey<'_>, FindingRef, &Finding)> = all.map(|(r, f)| (f.sort_key(), r, f)).collect();
-        // Stable: findings at the same place with the same code keep the order found.
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<FindingRef> = Vec::with_capacity(keyed.len());
-        let mut last: Option<(&SortKey<'_>, &Finding)> = None;
-        for (key, r, f) in &keyed {
-            if last.is_some_and(|(k, prev)| k == key && prev.message == f.message) {
+        let mut all: Vec<(FindingRef, &Finding)> = all.collect();
+        // As `Finding::sort_key` orders them, stable; the codes are written
+        // out only to order findings at the same place.
+        all.sort_by(|(_, a), (_, b)| {
+            place(a).cmp(&place(b)).then_with(|| match same_code(a, b) {
+                true => std::cmp::Ordering::Equal,
+                false => a.code.to_string().cmp(&b.code.to_string()),
+            })
+        });
+        let mut out: Vec<FindingRef> = Vec::with_capacity(all.len());
+        let mut last: Option<&Finding> = None;
+        for (r, f) in &all {
+            if last.is_some_and(|prev| place(prev) == place(f) && same_code(prev, f) && prev.message == f.message) {
                 continue;
             }
             out.push(*r);
-            last = Some((key, f));
+            last = Some(f);
         }
         out
     }

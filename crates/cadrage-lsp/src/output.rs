@@ -6,11 +6,11 @@
 //! its `publishDiagnostics` notifications already serialized, from
 //! diagnostics it keeps between checks (see `recheck`).
 //!
-//! One thread owns stdout and writes, in the order they come, the chunks
-//! the framework hands to [`OutputWriter`] and the frames the worker sends
-//! through [`Output`]. The framework's encoder only ever writes whole
-//! frames, and [`OutputWriter`] always takes all it is given, so a chunk is
-//! always a sequence of whole frames: frames never interleave.
+//! A thread writes, in the order they come, the chunks the framework hands
+//! to [`OutputWriter`]; the worker writes its frames itself ([`Output`]).
+//! Each write holds stdout's lock. The framework's encoder only ever writes
+//! whole frames, and [`OutputWriter`] always takes all it is given, so a
+//! chunk is always a sequence of whole frames: frames never interleave.
 
 use std::io::Write as _;
 use std::pin::Pin;
@@ -63,12 +63,15 @@ pub(crate) fn stdout() -> (Output, OutputWriter) {
 }
 
 impl Output {
-    /// Sends one JSON-RPC message, already serialized.
+    /// Writes one JSON-RPC message, already serialized, now, from this
+    /// thread: no hand-over to the writing thread on the way to the editor.
+    /// (Stdout's lock keeps it whole; it may pass framework messages still
+    /// queued, which is fine: nothing orders them with diagnostics.)
     pub fn send(&self, json: &[u8]) {
-        let mut frame = Vec::with_capacity(json.len() + 32);
-        frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", json.len()).as_bytes());
-        frame.extend_from_slice(json);
-        let _ = self.tx.send(Msg::Bytes(frame));
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "Content-Length: {}\r\n\r\n", json.len())
+            .and_then(|()| out.write_all(json))
+            .and_then(|()| out.flush());
     }
 
     /// `textDocument/publishDiagnostics` for `uri`, with `diagnostics` a JSON array.

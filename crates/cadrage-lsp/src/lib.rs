@@ -23,7 +23,7 @@ mod recheck;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use cadrage_engine::{Analysis, CheckOptions, Project, Source};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -61,6 +61,8 @@ pub(crate) struct State {
     pub config_cache: HashMap<PathBuf, Option<PathBuf>>,
     /// Documents waiting for a check.
     pub dirty: BTreeSet<Uri>,
+    /// The document being checked.
+    pub checking: Option<Uri>,
     /// The workspace folders, searched for references and renames.
     pub roots: Vec<PathBuf>,
     pub today: Option<(u16, u8, u8)>,
@@ -200,6 +202,8 @@ pub(crate) struct Backend {
     state: Arc<Mutex<State>>,
     /// Wakes the checking thread.
     wake: std::sync::mpsc::Sender<()>,
+    /// Signalled by the checking thread after each check.
+    checked: Arc<Condvar>,
 }
 
 pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -225,8 +229,32 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 impl Backend {
     fn new(client: Client, output: output::Output) -> Backend {
         let state = Arc::new(Mutex::new(State::default()));
-        let wake = spawn_worker(Arc::clone(&state), output.clone());
-        Backend { client, output, state, wake }
+        let checked = Arc::new(Condvar::new());
+        let wake = spawn_worker(Arc::clone(&state), output.clone(), Arc::clone(&checked));
+        Backend { client, output, state, wake, checked }
+    }
+
+    /// The state, once the check of `uri`'s current text that is queued
+    /// or running has ended: a request right after an edit waits a few
+    /// milliseconds for it rather than checking the document itself, under
+    /// the lock, while the checking thread does the same work. (Not more
+    /// than `WAIT_FOR_CHECK`: then the request checks the document itself.)
+    fn current(&self, uri: &Uri) -> MutexGuard<'_, State> {
+        const WAIT_FOR_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+        let deadline = std::time::Instant::now() + WAIT_FOR_CHECK;
+        let mut st = lock(&self.state);
+        loop {
+            let up_to_date = st.docs.get(uri).is_none_or(|d| d.analysis.as_ref().is_some_and(|(v, _)| *v == d.version));
+            let coming = st.dirty.contains(uri) || st.checking.as_ref() == Some(uri);
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if up_to_date || !coming || left.is_zero() {
+                return st;
+            }
+            st = match self.checked.wait_timeout(st, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     /// After `uri` changed: re-check it, and if it feeds a project, reload
@@ -246,7 +274,11 @@ impl Backend {
 /// The checking thread: checks dirty documents, newest text first, and
 /// publishes what is still current. One thread for every check, so that
 /// what a check frees is reused by the next.
-fn spawn_worker(state: Arc<Mutex<State>>, output: output::Output) -> std::sync::mpsc::Sender<()> {
+fn spawn_worker(
+    state: Arc<Mutex<State>>,
+    output: output::Output,
+    checked: Arc<Condvar>,
+) -> std::sync::mpsc::Sender<()> {
     let (wake, woken) = std::sync::mpsc::channel::<()>();
     let spawned = std::thread::Builder::new().name("cadrage-lsp-check".into()).spawn(move || {
         // The last check of each open document, for the next one.
@@ -262,16 +294,19 @@ fn spawn_worker(state: Arc<Mutex<State>>, output: output::Output) -> std::sync::
                     if let Some(u) = &uri {
                         st.dirty.remove(u);
                     }
+                    st.checking.clone_from(&uri);
                     uri
                 };
                 let Some(uri) = next else { break };
                 let previous = kept.remove(&uri);
-                let checked =
+                let done =
                     std::panic::catch_unwind(AssertUnwindSafe(|| check_and_publish(&state, &uri, &output, previous)))
                         .ok()
                         .flatten();
-                if let Some(checked) = checked {
-                    kept.insert(uri, checked);
+                lock(&state).checking = None;
+                checked.notify_all();
+                if let Some(done) = done {
+                    kept.insert(uri, done);
                 }
             }
             merge_freed_blocks();
@@ -445,29 +480,37 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        guarded("hover", || features::hover(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("hover", || features::hover(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        guarded("completion", || features::completion(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("completion", || {
+            features::completion(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position)
+        })
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        guarded("definition", || features::definition(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("definition", || {
+            features::definition(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position)
+        })
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        guarded("code actions", || features::code_actions(&mut lock(&self.state), &params))
+        guarded("code actions", || features::code_actions(&mut self.current(&params.text_document.uri), &params))
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        guarded("document symbols", || features::symbols(&mut lock(&self.state), &params.text_document.uri))
+        guarded("document symbols", || {
+            features::symbols(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        guarded("folding ranges", || features::folding(&mut lock(&self.state), &params.text_document.uri))
+        guarded("folding ranges", || {
+            features::folding(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
@@ -477,13 +520,20 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let decl = params.context.include_declaration;
-        guarded("references", || features::references(&mut lock(&self.state), &p.text_document.uri, p.position, decl))
+        guarded("references", || {
+            features::references(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position, decl)
+        })
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
         let answer = guarded("rename", || {
-            features::rename(&mut lock(&self.state), &p.text_document.uri, p.position, &params.new_name)
+            features::rename(
+                &mut self.current(&p.text_document.uri),
+                &p.text_document.uri,
+                p.position,
+                &params.new_name,
+            )
         })?;
         answer.map_err(|message| {
             let mut e = Error::invalid_params(message.clone());
@@ -493,12 +543,14 @@ impl LanguageServer for Backend {
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        guarded("semantic tokens", || features::semantic_tokens(&mut lock(&self.state), &params.text_document.uri))
+        guarded("semantic tokens", || {
+            features::semantic_tokens(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         guarded("inlay hints", || {
-            features::inlay_hints(&mut lock(&self.state), &params.text_document.uri, params.range)
+            features::inlay_hints(&mut self.current(&params.text_document.uri), &params.text_document.uri, params.range)
         })
     }
 }

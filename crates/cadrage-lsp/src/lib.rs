@@ -441,12 +441,14 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         {
+            let started = std::time::Instant::now();
             let mut st = lock(&self.state);
             let Some(doc) = st.docs.get_mut(&uri) else { return };
             for change in &params.content_changes {
                 apply_change(&mut doc.text, change);
             }
             doc.version = params.text_document.version;
+            timing("edit", started);
         }
         self.changed(uri);
     }

@@ -75,6 +75,7 @@ pub(crate) fn recheck(input: &Input<'_>, previous: Option<Checked>, publish: imp
         }
         None => cadrage_syntax::parse(&source.text),
     };
+    crate::timing("parse", started);
     let mut check = FileCheck::new(input.project, source, syntax, input.key, input.options);
     let mut kept = previous.and_then(|p| Kept::new(p, input, &check));
     let doc = convert::uri_of_name(&source.name);
@@ -117,7 +118,9 @@ pub(crate) fn recheck(input: &Input<'_>, previous: Option<Checked>, publish: imp
     }
     json.push(b']');
     crate::timing("diagnostics", started);
+    let started = Instant::now();
     publish(&json);
+    crate::timing("publish", started);
 
     // The analysis the editor's requests use, off the path to the diagnostics.
     let started = Instant::now();

@@ -346,11 +346,11 @@ fn check_and_publish(
         options: &snapshot.options,
     };
     let checked = recheck::recheck(&input, previous, |diagnostics| {
-        // Under the lock, so that no newer edit comes in between.
-        let st = lock(state);
-        if st.docs.get(uri).map(|d| d.version) == Some(version) {
-            output.publish(uri, diagnostics, Some(version));
-        }
+        // Only if no newer text came in: asked with stdout held, not the
+        // state lock (a slow reader would hold back edits and requests).
+        output.publish_if(uri, diagnostics, Some(version), || {
+            lock(state).docs.get(uri).map(|d| d.version) == Some(version)
+        });
     });
     let replaced = {
         let mut st = lock(state);
@@ -471,7 +471,7 @@ impl LanguageServer for Backend {
         if was_input {
             let _ = self.wake.send(());
         }
-        // Through the worker's channel, so that it follows any diagnostics sent before.
+        // After any diagnostics the checking thread found still current (see `publish_if`).
         self.output.publish(&uri, b"[]", None);
     }
 

@@ -63,30 +63,36 @@ pub(crate) fn stdout() -> (Output, OutputWriter) {
 }
 
 impl Output {
-    /// Writes one JSON-RPC message, already serialized, now, from this
-    /// thread: no hand-over to the writing thread on the way to the editor.
-    /// (Stdout's lock keeps it whole; it may pass framework messages still
-    /// queued, which is fine: nothing orders them with diagnostics.)
-    pub fn send(&self, json: &[u8]) {
-        let mut out = std::io::stdout().lock();
-        let _ = write!(out, "Content-Length: {}\r\n\r\n", json.len())
-            .and_then(|()| out.write_all(json))
-            .and_then(|()| out.flush());
-    }
-
     /// `textDocument/publishDiagnostics` for `uri`, with `diagnostics` a JSON array.
     pub fn publish(&self, uri: &Uri, diagnostics: &[u8], version: Option<i32>) {
+        self.publish_if(uri, diagnostics, version, || true);
+    }
+
+    /// Publishes if `current()` says so when asked with stdout held, so
+    /// that nothing written after that answer comes before: a document
+    /// closed after it gets its empty list after these diagnostics.
+    ///
+    /// Written now, from this thread: no hand-over to the writing thread on
+    /// the way to the editor. Stdout's lock keeps the frame whole; it may
+    /// pass framework messages still queued, which is fine: nothing orders
+    /// them with diagnostics.
+    pub fn publish_if(&self, uri: &Uri, diagnostics: &[u8], version: Option<i32>, current: impl FnOnce() -> bool) {
         let uri = serde_json::to_string(uri).unwrap_or_else(|_| "\"\"".into());
         // Without a version, none is sent (as the framework does).
         let version = version.map_or_else(String::new, |v| format!("\"version\":{v},"));
         let head = format!(
             "{{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\",\"params\":{{\"uri\":{uri},{version}\"diagnostics\":"
         );
-        let mut json = Vec::with_capacity(head.len() + diagnostics.len() + 2);
-        json.extend_from_slice(head.as_bytes());
-        json.extend_from_slice(diagnostics);
-        json.extend_from_slice(b"}}");
-        self.send(&json);
+        let length = head.len() + diagnostics.len() + 2;
+        let mut frame = Vec::with_capacity(length + 32);
+        frame.extend_from_slice(format!("Content-Length: {length}\r\n\r\n").as_bytes());
+        frame.extend_from_slice(head.as_bytes());
+        frame.extend_from_slice(diagnostics);
+        frame.extend_from_slice(b"}}");
+        let mut out = std::io::stdout().lock();
+        if current() {
+            let _ = out.write_all(&frame).and_then(|()| out.flush());
+        }
     }
 
     /// Waits (at most `timeout`) until everything sent so far is written.

@@ -140,6 +140,23 @@ pub(crate) fn recheck(input: &Input<'_>, previous: Option<Checked>, publish: imp
     }
 }
 
+/// How many bytes `a` and `b` start with alike: compared a block at a time
+/// (a byte at a time took a tenth of a millisecond on a long plan).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let same: usize = a.chunks(BLOCK).zip(b.chunks(BLOCK)).take_while(|(x, y)| x == y).map(|(x, _)| x.len()).sum();
+    let (a, b) = (a.get(same..).unwrap_or_default(), b.get(same..).unwrap_or_default());
+    same + a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// How many bytes `a` and `b` end with alike.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let same: usize = a.rchunks(BLOCK).zip(b.rchunks(BLOCK)).take_while(|(x, y)| x == y).map(|(x, _)| x.len()).sum();
+    let (a, b) = (a.get(..a.len() - same).unwrap_or_default(), b.get(..b.len() - same).unwrap_or_default());
+    same + a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
 /// The results of the last check that may be kept, and how the edit moved them.
 struct Kept {
     old: Checked,
@@ -171,9 +188,9 @@ impl Kept {
             return None;
         }
         let (a, b) = (old.analysis.report.source.text.as_bytes(), input.source.text.as_bytes());
-        let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let prefix = common_prefix(a, b);
         let max_suffix = a.len().min(b.len()) - prefix;
-        let suffix = a.iter().rev().zip(b.iter().rev()).take(max_suffix).take_while(|(x, y)| x == y).count();
+        let suffix = common_suffix(a, b).min(max_suffix);
         let (old_suffix, new_suffix) = (a.len() - suffix, b.len() - suffix);
         let newlines = |t: &[u8]| t.iter().filter(|c| **c == b'\n').count() as i64;
         let lines = newlines(b.get(prefix..new_suffix)?) - newlines(a.get(prefix..old_suffix)?);
@@ -452,6 +469,25 @@ mod tests {
         let (published, next) = check(&text, Some(checked));
         assert_eq!(next.kept, count, "every item kept");
         assert_same_as_whole(&published, &next).expect("same as a whole check");
+    }
+
+    proptest! {
+        #[test]
+        fn common_prefix_and_suffix_as_a_byte_at_a_time(
+            a in prop::collection::vec(0u8..3, 0..4),
+            b in prop::collection::vec(0u8..3, 0..4),
+            shared in prop::collection::vec(0u8..3, 0..1000),
+            long in prop::collection::vec(0u8..3, 0..600),
+        ) {
+            // Short and long differences, at block boundaries or not.
+            let (a, b) = if long.len() % 2 == 0 { (a, b) } else { ([a.as_slice(), &long].concat(), b) };
+            let (x, y) = ([shared.as_slice(), &a].concat(), [shared.as_slice(), &b].concat());
+            let prefix = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
+            prop_assert_eq!(common_prefix(&x, &y), prefix);
+            let (x, y) = ([a.as_slice(), &shared].concat(), [b.as_slice(), &shared].concat());
+            let suffix = x.iter().rev().zip(y.iter().rev()).take_while(|(p, q)| p == q).count();
+            prop_assert_eq!(common_suffix(&x, &y), suffix);
+        }
     }
 
     #[test]

@@ -325,6 +325,88 @@ fn incremental_changes_are_checked_and_versions_sent() {
     assert!(codes(&after).contains(&"management.work_is_the_managers_job".to_string()));
 }
 
+const ITEMS: &str = "use management
+
+scenario a \"Équipe 🚀\" {
+  purpose  daily_work
+  audience own_team
+  led_by   community_manager
+  model    community
+}
+
+scenario b { purpose announce model community kpi \"x\" }
+
+plan p {
+  audience company
+  scenario c { purpose announce led_by manager }
+  phase ph {
+    led_by manager
+    scenario d { purpose emerge model community }
+  }
+}
+
+scenario e { purpose performance audience own_team model community allow management.review_the_system }
+scenario f { purpose announce }
+";
+
+/// The UTF-16 position of a byte offset.
+fn position_at(text: &str, at: usize) -> (u32, u32) {
+    let line = text[..at].matches('\n').count();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, text[line_start..at].encode_utf16().count() as u32)
+}
+
+#[test]
+fn edits_give_the_diagnostics_of_a_fresh_check() {
+    // The server evaluates again only the items an edit touched and keeps
+    // the rest, moved; what it publishes must be what a fresh server gives.
+    let ws = Workspace::new();
+    let file = ws.path("items.cadrage");
+    let mut lsp = Lsp::start(ws.dir.path());
+    lsp.open(&file, ITEMS);
+    let _ = lsp.diagnostics(&file, 1);
+    let mut text = ITEMS.to_string();
+    // (where, how much to remove, what to insert)
+    let edits: [(&str, usize, &str); 8] = [
+        ("scenario b", 0, "# a line above b\n\n"),
+        ("emerge", 6, "emrge"),
+        ("scenario e", 10, "scenario a"),
+        ("led_by manager\n    scenario d", 0, "led_by = \n    "),
+        ("led_by = \n    ", 14, ""),
+        ("plan p {", 0, "scenario g { purpose announce }\n"),
+        ("\n\nscenario b", 1, ""),
+        ("kpi \"x\"", 0, "\n  "),
+    ];
+    let mut last = Vec::new();
+    for (k, (needle, remove, insert)) in edits.iter().enumerate() {
+        let version = k as i64 + 2;
+        let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text"));
+        let (start, end) = (position_at(&text, at), position_at(&text, at + remove));
+        lsp.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri(&file), "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } },
+                    "text": insert,
+                }],
+            }),
+        );
+        text.replace_range(at..at + remove, insert);
+        let edited = lsp.diagnostics(&file, version);
+        let mut fresh = Lsp::start(ws.dir.path());
+        fresh.open(&file, &text);
+        let whole = fresh.diagnostics(&file, 1);
+        // Each server writes the embedded rulesets to its own folder.
+        let (here, there) = (lsp._cache.path().display().to_string(), fresh._cache.path().display().to_string());
+        let whole: Vec<Value> = serde_json::from_str(&Value::from(whole).to_string().replace(&there, &here)).unwrap();
+        assert_eq!(edited, whole, "after edit {k} ({needle:?}), the text being:\n{text}");
+        last = edited;
+    }
+    let c = codes(&last);
+    assert!(c.contains(&"cadrage::duplicate-name".to_string()), "{c:?}");
+}
+
 #[test]
 fn an_unsaved_ruleset_edit_rechecks_open_scenarios() {
     let ws = Workspace::new();

@@ -60,7 +60,7 @@ impl FileReport {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AllowedFinding {
     pub finding: Finding,
     pub reason: Option<String>,
@@ -140,64 +140,304 @@ pub(crate) fn analyze(
     parsed: Option<ast::SourceFile>,
 ) -> Analysis {
     let syntax = parsed.unwrap_or_else(|| cadrage_syntax::parse(&source.text));
-    let mut ck = Checker::new(project, source, opts, keep);
+    let mut check = FileCheck::start(project, source, syntax, key, opts, keep);
+    let items: Vec<ItemCheck> = (0..check.syntax.items.len()).map(|i| check.check_item(i)).collect();
+    check.finish(items)
+}
 
-    // A project ruleset file: the project has already read and reported its rulesets.
-    let project_file = key.filter(|k| project.is_ruleset_file(k));
-    let mut local_rulesets: HashMap<SmolStr, Arc<Ruleset>> = HashMap::new();
-    match project_file {
-        Some(k) => ck.findings.extend(project.findings_of(k).iter().cloned()),
-        None => {
-            for e in &syntax.errors {
-                let f = Finding::engine(EngineCode::Syntax, ck.loc(e.span), e.message.clone())
-                    .with_help_opt(e.help.clone());
-                ck.findings.push(f);
+/// What one top-level item of a file gave: a scenario or a plan with its
+/// phases and scenarios. (A `use` or a ruleset gives nothing here: what
+/// they give concerns the whole file.)
+#[derive(Clone, Debug, Default)]
+pub struct ItemCheck {
+    /// In the order found, the project's severities applied.
+    pub findings: Vec<Finding>,
+    pub allowed: Vec<AllowedFinding>,
+    pub classifications: Vec<Classification>,
+    pub scenarios: Vec<ScenarioInfo>,
+    pub scenario_count: usize,
+}
+
+impl ItemCheck {
+    /// Moves these results from `from` to `to`, `delta` bytes later: an
+    /// editor keeps the results of an item that an edit moved but did not
+    /// change. Locations in other sources stay. Changes nothing and returns
+    /// false if a location in `from` lies outside `within` (the item's span
+    /// there): the results would then depend on more than the item.
+    pub fn rebase(&mut self, from: &Arc<Source>, to: &Arc<Source>, within: Span, delta: i64) -> bool {
+        let mut inside = true;
+        self.each_loc(&mut |loc| {
+            if Arc::ptr_eq(&loc.source, from) && !within.contains_span(loc.span) {
+                inside = false;
             }
-            let inputs: Vec<RulesetInput> = syntax
-                .items
-                .iter()
-                .filter_map(|i| match i {
-                    Item::Ruleset(r) => Some(RulesetInput { source: Arc::clone(source), syntax: r.clone() }),
-                    _ => None,
-                })
-                .collect();
-            if !inputs.is_empty() {
-                let outer = |name: &str| project.ruleset(name).cloned();
-                let (resolved, findings) = resolve_layer(&inputs, &outer);
-                local_rulesets = resolved;
-                ck.findings.extend(findings);
-                for rs in local_rulesets.values() {
-                    let ctx = project.compile(std::slice::from_ref(rs));
-                    ck.findings.extend(crate::project::test_findings_of(project, rs, &ctx));
+        });
+        if !inside {
+            return false;
+        }
+        self.each_loc(&mut |loc| {
+            if Arc::ptr_eq(&loc.source, from) {
+                loc.source = Arc::clone(to);
+                loc.span = loc.span.shifted(delta);
+            }
+        });
+        if delta == 0 {
+            return true;
+        }
+        // The spans of `scenarios` come from the item's syntax: all inside it.
+        for s in &mut self.scenarios {
+            s.name_span = s.name_span.shifted(delta);
+            s.span = s.span.shifted(delta);
+            for f in &mut s.facts {
+                f.fact_span = f.fact_span.shifted(delta);
+                f.value_span = f.value_span.shifted(delta);
+            }
+        }
+        true
+    }
+
+    /// Every location these results hold (not those of `scenarios`, which are spans).
+    fn each_loc(&mut self, f: &mut dyn FnMut(&mut Loc)) {
+        for finding in &mut self.findings {
+            finding_locs(finding, f);
+        }
+        for a in &mut self.allowed {
+            finding_locs(&mut a.finding, f);
+            f(&mut a.allow);
+        }
+        for c in &mut self.classifications {
+            f(&mut c.loc);
+        }
+    }
+}
+
+/// Every location of a finding. (Destructured in full, so that a new field
+/// with a location cannot be forgotten here.)
+fn finding_locs(finding: &mut Finding, f: &mut dyn FnMut(&mut Loc)) {
+    let Finding {
+        code: _,
+        severity: _,
+        message: _,
+        help: _,
+        loc,
+        label: _,
+        scenario: _,
+        related,
+        fix,
+        url: _,
+        witness: _,
+        remedies,
+    } = finding;
+    f(loc);
+    for r in related {
+        f(&mut r.loc);
+    }
+    if let Some(fix) = fix {
+        f(&mut fix.loc);
+    }
+    for r in remedies {
+        f(&mut r.fix.loc);
+    }
+}
+
+/// Where a finding is, for [`FileCheck::order`]: `sort_key` without the code.
+fn place(f: &Finding) -> (&str, u32, u32) {
+    (f.loc.source.name.as_str(), f.loc.span.start, f.loc.span.end)
+}
+
+/// The same code, as `sort_key` compares codes (written out).
+fn same_code(a: &Finding, b: &Finding) -> bool {
+    a.code == b.code || a.code.to_string() == b.code.to_string()
+}
+
+/// Where a finding of a file's report comes from: the findings about the
+/// whole file, or those of one top-level item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingRef {
+    /// Index in [`FileCheck::file_findings`].
+    File(usize),
+    /// Item index, then index in that item's [`ItemCheck::findings`].
+    Item(usize, usize),
+}
+
+/// A file's check in steps, so that an editor can evaluate again only the
+/// top-level items an edit changed: [`FileCheck::start`] does what
+/// concerns the whole file (its syntax errors, its own rulesets, what it
+/// uses, duplicate names), [`FileCheck::check_item`] evaluates one item,
+/// and [`FileCheck::finish`] puts the results together as
+/// [`Project::analyze`] gives them. An item's results depend only on the
+/// item, the project, the options, [`FileCheck::context`] and
+/// [`FileCheck::lenient_dims`]: when those are the same, the results of an
+/// unchanged item can be kept ([`ItemCheck::rebase`]).
+pub struct FileCheck<'p> {
+    ck: Checker<'p>,
+    syntax: ast::SourceFile,
+    context: Option<Arc<Context>>,
+    local_rulesets: HashMap<SmolStr, Arc<Ruleset>>,
+    file_findings: Vec<Finding>,
+}
+
+impl<'p> FileCheck<'p> {
+    /// Checks what concerns the whole file. `syntax` must be the syntax
+    /// tree of `source`'s text; `key` tells whether the file is one of the
+    /// project's ruleset files.
+    pub fn new(
+        project: &'p Project,
+        source: &'p Arc<Source>,
+        syntax: ast::SourceFile,
+        key: Option<&str>,
+        opts: &'p CheckOptions,
+    ) -> FileCheck<'p> {
+        FileCheck::start(project, source, syntax, key, opts, true)
+    }
+
+    fn start(
+        project: &'p Project,
+        source: &'p Arc<Source>,
+        syntax: ast::SourceFile,
+        key: Option<&str>,
+        opts: &'p CheckOptions,
+        keep: bool,
+    ) -> FileCheck<'p> {
+        let mut ck = Checker::new(project, source, opts, keep);
+
+        // A project ruleset file: the project has already read and reported its rulesets.
+        let project_file = key.filter(|k| project.is_ruleset_file(k));
+        let mut local_rulesets: HashMap<SmolStr, Arc<Ruleset>> = HashMap::new();
+        match project_file {
+            Some(k) => ck.findings.extend(project.findings_of(k).iter().cloned()),
+            None => {
+                for e in &syntax.errors {
+                    let f = Finding::engine(EngineCode::Syntax, ck.loc(e.span), e.message.clone())
+                        .with_help_opt(e.help.clone());
+                    ck.findings.push(f);
+                }
+                let inputs: Vec<RulesetInput> = syntax
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Item::Ruleset(r) => Some(RulesetInput { source: Arc::clone(source), syntax: r.clone() }),
+                        _ => None,
+                    })
+                    .collect();
+                if !inputs.is_empty() {
+                    let outer = |name: &str| project.ruleset(name).cloned();
+                    let (resolved, findings) = resolve_layer(&inputs, &outer);
+                    local_rulesets = resolved;
+                    ck.findings.extend(findings);
+                    for rs in local_rulesets.values() {
+                        let ctx = project.compile(std::slice::from_ref(rs));
+                        ck.findings.extend(crate::project::test_findings_of(project, rs, &ctx));
+                    }
                 }
             }
         }
+
+        let context = ck.file_context(&syntax, &local_rulesets);
+        ck.check_names(&syntax);
+        ck.apply_engine_severities();
+        let file_findings = std::mem::take(&mut ck.findings);
+        FileCheck { ck, syntax, context, local_rulesets, file_findings }
     }
 
-    let context = ck.file_context(&syntax, &local_rulesets);
-    ck.check_names(&syntax);
-    for item in &syntax.items {
-        match item {
-            Item::Scenario(s) => ck.scenario(context.as_deref(), s, &[]),
-            Item::Plan(p) => ck.plan(context.as_deref(), p),
-            Item::Use(_) | Item::Ruleset(_) => {}
+    pub fn syntax(&self) -> &ast::SourceFile {
+        &self.syntax
+    }
+
+    /// The compiled rulesets the file's scenarios are checked against.
+    pub fn context(&self) -> Option<&Arc<Context>> {
+        self.context.as_ref()
+    }
+
+    /// A `use` names a ruleset that is not loaded, so unknown dimensions go unreported.
+    pub fn lenient_dims(&self) -> bool {
+        self.ck.lenient_dims
+    }
+
+    /// The findings about the whole file, the project's severities applied.
+    pub fn file_findings(&self) -> &[Finding] {
+        &self.file_findings
+    }
+
+    /// Evaluates top-level item `index` of the syntax tree (nothing for a
+    /// `use`, a ruleset or an index past the end).
+    pub fn check_item(&mut self, index: usize) -> ItemCheck {
+        let ctx = self.context.as_deref();
+        match self.syntax.items.get(index) {
+            Some(Item::Scenario(s)) => self.ck.scenario(ctx, s, &[]),
+            Some(Item::Plan(p)) => self.ck.plan(ctx, p),
+            Some(Item::Use(_) | Item::Ruleset(_)) | None => return ItemCheck::default(),
+        }
+        self.ck.apply_engine_severities();
+        ItemCheck {
+            findings: std::mem::take(&mut self.ck.findings),
+            allowed: std::mem::take(&mut self.ck.allowed),
+            classifications: std::mem::take(&mut self.ck.classifications),
+            scenarios: std::mem::take(&mut self.ck.scenarios),
+            scenario_count: std::mem::take(&mut self.ck.scenario_count),
         }
     }
-    ck.apply_engine_severities();
-    let mut findings = std::mem::take(&mut ck.findings);
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
-    let mut allowed = std::mem::take(&mut ck.allowed);
-    allowed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
-    let report = FileReport {
-        source: Arc::clone(source),
-        findings,
-        allowed,
-        classifications: std::mem::take(&mut ck.classifications),
-        scenarios: ck.scenario_count,
-    };
-    let scenarios = std::mem::take(&mut ck.scenarios);
-    Analysis { report, syntax, context, local_rulesets, scenarios }
+
+    /// The findings of the report [`FileCheck::finish`] gives for these
+    /// item results (one per item of the syntax tree), in its order: by
+    /// place, then code, each duplicate once.
+    pub fn order(&self, items: &[ItemCheck]) -> Vec<FindingRef> {
+        let all = self.file_findings.iter().enumerate().map(|(i, f)| (FindingRef::File(i), f)).chain(
+            items
+                .iter()
+                .enumerate()
+                .flat_map(|(item, r)| r.findings.iter().enumerate().map(move |(i, f)| (FindingRef::Item(item, i), f))),
+        );
+        let mut all: Vec<(FindingRef, &Finding)> = all.collect();
+        // As `Finding::sort_key` orders them, stable; the codes are written
+        // out only to order findings at the same place.
+        all.sort_by(|(_, a), (_, b)| {
+            place(a).cmp(&place(b)).then_with(|| match same_code(a, b) {
+                true => std::cmp::Ordering::Equal,
+                false => a.code.to_string().cmp(&b.code.to_string()),
+            })
+        });
+        let mut out: Vec<FindingRef> = Vec::with_capacity(all.len());
+        let mut last: Option<&Finding> = None;
+        for (r, f) in &all {
+            if last.is_some_and(|prev| place(prev) == place(f) && same_code(prev, f) && prev.message == f.message) {
+                continue;
+            }
+            out.push(*r);
+            last = Some(f);
+        }
+        out
+    }
+
+    /// The file's analysis, from the results of its items (one per item of
+    /// the syntax tree, in order).
+    pub fn finish(self, items: Vec<ItemCheck>) -> Analysis {
+        let order = self.order(&items);
+        let FileCheck { ck, syntax, context, local_rulesets, file_findings } = self;
+        let mut file_slots: Vec<Option<Finding>> = file_findings.into_iter().map(Some).collect();
+        let mut item_slots: Vec<Vec<Option<Finding>>> = Vec::with_capacity(items.len());
+        let mut allowed: Vec<AllowedFinding> = Vec::new();
+        let mut classifications: Vec<Classification> = Vec::new();
+        let mut scenarios: Vec<ScenarioInfo> = Vec::new();
+        let mut scenario_count = 0;
+        for item in items {
+            item_slots.push(item.findings.into_iter().map(Some).collect());
+            allowed.extend(item.allowed);
+            classifications.extend(item.classifications);
+            scenarios.extend(item.scenarios);
+            scenario_count += item.scenario_count;
+        }
+        let findings: Vec<Finding> = order
+            .iter()
+            .filter_map(|r| match *r {
+                FindingRef::File(i) => file_slots.get_mut(i)?.take(),
+                FindingRef::Item(item, i) => item_slots.get_mut(item)?.get_mut(i)?.take(),
+            })
+            .collect();
+        allowed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        let report =
+            FileReport { source: Arc::clone(ck.source), findings, allowed, classifications, scenarios: scenario_count };
+        Analysis { report, syntax, context, local_rulesets, scenarios }
+    }
 }
 
 struct Checker<'p> {

@@ -23,7 +23,10 @@ pub mod suggest;
 pub mod testing;
 pub mod valueset;
 
-pub use check::{Analysis, CheckOptions, Classification, FactInfo, FactOrigin, FileReport, ScenarioInfo};
+pub use check::{
+    Analysis, CheckOptions, Classification, FactInfo, FactOrigin, FileCheck, FileReport, FindingRef, ItemCheck,
+    ScenarioInfo,
+};
 pub use config::{Config, ConfigError};
 pub use finding::{Code, Counts, EngineCode, Finding, Fix, Related, RulePath, Severity};
 pub use project::{Project, ProjectBuilder};

@@ -99,6 +99,77 @@ pub fn offset(index: &LineIndex, pos: Position) -> usize {
     index.offset_of_utf16(Utf16Position { line: pos.line, character: pos.character })
 }
 
+/// The byte offset of an LSP position in `text`, as [`offset`] gives it,
+/// without a line index: an edit needs one or two positions, and indexing
+/// a long text costs more than finding its line.
+pub fn offset_in(text: &str, pos: Position) -> usize {
+    let Some(line_start) = line_start(text, pos.line) else { return text.len() };
+    let rest = text.get(line_start..).unwrap_or("");
+    let line = rest.find('\n').map_or(rest, |end| rest.get(..end).unwrap_or(""));
+    let mut units = 0u32;
+    for (i, c) in line.char_indices() {
+        let next = units + c.len_utf16() as u32;
+        if next > pos.character {
+            // At or inside this character: its start (never split a character).
+            return line_start + i;
+        }
+        units = next;
+    }
+    line_start + line.len()
+}
+
+/// Where 0-based line `line` of `text` starts, if the text has it. Counts
+/// line breaks a block at a time (vectorized), then finds the one wanted.
+fn line_start(text: &str, line: u32) -> Option<usize> {
+    let mut left = line as usize;
+    if left == 0 {
+        return Some(0);
+    }
+    let mut at = 0;
+    for block in text.as_bytes().chunks(4096) {
+        let breaks: usize = block.iter().map(|b| usize::from(*b == b'\n')).sum();
+        if breaks < left {
+            left -= breaks;
+            at += block.len();
+            continue;
+        }
+        for (i, b) in block.iter().enumerate() {
+            if *b == b'\n' {
+                left -= 1;
+                if left == 0 {
+                    return Some(at + i + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Moves a diagnostic of `doc` by `lines` lines: its range, its related
+/// locations in `doc` and the range of its fix.
+pub fn shift_lines(d: &mut Diagnostic, doc: &Uri, lines: i64) {
+    let shift = |p: &mut Position| p.line = u32::try_from((i64::from(p.line) + lines).max(0)).unwrap_or(u32::MAX);
+    let shift_range = |r: &mut Range| {
+        shift(&mut r.start);
+        shift(&mut r.end);
+    };
+    shift_range(&mut d.range);
+    for r in d.related_information.iter_mut().flatten() {
+        if &r.location.uri == doc {
+            shift_range(&mut r.location.range);
+        }
+    }
+    if let Some(range) = d.data.as_mut().and_then(|data| data.get_mut("fix")).and_then(|fix| fix.get_mut("range")) {
+        for end in ["start", "end"] {
+            if let Some(line) = range.get_mut(end).and_then(|p| p.get_mut("line")) {
+                if let Some(n) = line.as_i64() {
+                    *line = serde_json::Value::from((n + lines).max(0));
+                }
+            }
+        }
+    }
+}
+
 pub fn loc_range(loc: &Loc) -> Range {
     range(loc.source.line_index(), loc.span)
 }
@@ -152,4 +223,25 @@ pub fn diagnostic(f: &Finding) -> Diagnostic {
 pub fn source_for(uri: &Uri, text: &str) -> Arc<Source> {
     let name = path_of(uri).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| uri.to_string());
     Source::new(name, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Finding a position's line gives what the line index gives.
+        #[test]
+        fn offset_in_equals_the_line_index(
+            pieces in prop::collection::vec(prop::sample::select(&["a", "é", "🚀", "\n", "\r\n", " ", "\r", "long line\n"][..]), 0..4000),
+            line in 0u32..2000,
+            character in 0u32..30,
+        ) {
+            let text: String = pieces.concat();
+            let pos = Position { line, character };
+            prop_assert_eq!(offset_in(&text, pos), offset(&LineIndex::new(&text), pos));
+        }
+    }
 }

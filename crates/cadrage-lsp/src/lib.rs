@@ -7,18 +7,23 @@
 //! Checks run on a worker, off the request loop. An edit marks its document
 //! dirty; the worker checks the newest text as soon as its previous check
 //! ends (no fixed delay), and publishes only if the document has not changed
-//! meanwhile, so stale results never replace newer ones. Requests are
-//! handled one at a time (`concurrency_level(1)`), which keeps the edits of
-//! a document in order; they are quick because checking happens elsewhere.
+//! meanwhile, so stale results never replace newer ones. It keeps each
+//! document's last check and evaluates again only the items an edit touched
+//! (`recheck`); it writes the diagnostics to stdout itself, serialized from
+//! what it kept (`output`). Requests are handled one at a time
+//! (`concurrency_level(1)`), which keeps the edits of a document in order;
+//! they are quick because checking happens elsewhere.
 
 mod convert;
 mod features;
 mod names;
+mod output;
+mod recheck;
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use cadrage_engine::{Analysis, CheckOptions, Project, Source};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -30,8 +35,11 @@ pub async fn run_stdio() {
     if let Err(e) = convert::write_builtins() {
         eprintln!("cadrage lsp: cannot write the embedded rulesets to {}: {e}", convert::builtin_dir().display());
     }
-    let (service, socket) = LspService::new(Backend::new);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
+    let (output, writer) = output::stdout();
+    let (service, socket) = LspService::new(|client| Backend::new(client, output.clone()));
+    Server::new(tokio::io::stdin(), writer, socket).concurrency_level(1).serve(service).await;
+    // The answer to `shutdown` and the last diagnostics, before the process ends.
+    output.flush(std::time::Duration::from_secs(5));
 }
 
 /// One open document.
@@ -53,6 +61,8 @@ pub(crate) struct State {
     pub config_cache: HashMap<PathBuf, Option<PathBuf>>,
     /// Documents waiting for a check.
     pub dirty: BTreeSet<Uri>,
+    /// The document being checked.
+    pub checking: Option<Uri>,
     /// The workspace folders, searched for references and renames.
     pub roots: Vec<PathBuf>,
     pub today: Option<(u16, u8, u8)>,
@@ -83,13 +93,12 @@ impl State {
 
     /// What checking a document needs, taken under the lock.
     pub fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
-        let (version, config, key, text, previous) = {
+        let (version, config, key, source, previous) = {
             let d = self.docs.get(uri)?;
             let previous = d.analysis.as_ref().map(|(_, a)| Arc::clone(a));
-            (d.version, d.config.clone(), d.key.clone(), d.text.clone(), previous)
+            (d.version, d.config.clone(), d.key.clone(), convert::source_for(uri, &d.text), previous)
         };
         let project = self.project(&config);
-        let source = convert::source_for(uri, &text);
         Some(Snapshot { version, project, source, key, options: self.options(), previous })
     }
 
@@ -161,7 +170,7 @@ impl Snapshot {
 }
 
 /// With `CADRAGE_LSP_TIMINGS` set, how long each stage took, on stderr.
-fn timing(what: &str, started: std::time::Instant) {
+pub(crate) fn timing(what: &str, started: std::time::Instant) {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("CADRAGE_LSP_TIMINGS").is_some()) {
         eprintln!("cadrage lsp: {what} {:.2} ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -189,8 +198,12 @@ fn civil_from_days(z: i64) -> (u16, u8, u8) {
 
 pub(crate) struct Backend {
     client: Client,
+    output: output::Output,
     state: Arc<Mutex<State>>,
-    wake: Arc<tokio::sync::Notify>,
+    /// Wakes the checking thread.
+    wake: std::sync::mpsc::Sender<()>,
+    /// Signalled by the checking thread after each check.
+    checked: Arc<Condvar>,
 }
 
 pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -214,66 +227,34 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 }
 
 impl Backend {
-    fn new(client: Client) -> Backend {
-        let backend = Backend { client, state: Arc::new(Mutex::new(State::default())), wake: Arc::default() };
-        backend.spawn_worker();
-        backend
+    fn new(client: Client, output: output::Output) -> Backend {
+        let state = Arc::new(Mutex::new(State::default()));
+        let checked = Arc::new(Condvar::new());
+        let wake = spawn_worker(Arc::clone(&state), output.clone(), Arc::clone(&checked));
+        Backend { client, output, state, wake, checked }
     }
 
-    /// The checking loop: checks dirty documents, newest text first, and
-    /// publishes what is still current.
-    fn spawn_worker(&self) {
-        let (client, state, wake) = (self.client.clone(), Arc::clone(&self.state), Arc::clone(&self.wake));
-        tokio::spawn(async move {
-            loop {
-                wake.notified().await;
-                loop {
-                    let next = {
-                        let mut st = lock(&state);
-                        let uri = st.dirty.iter().next().cloned();
-                        if let Some(u) = &uri {
-                            st.dirty.remove(u);
-                        }
-                        uri
-                    };
-                    let Some(uri) = next else { break };
-                    let job_state = Arc::clone(&state);
-                    let job_uri = uri.clone();
-                    let result = tokio::task::spawn_blocking(move || {
-                        std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            // The check runs without the lock: edits and requests go on.
-                            let snapshot = lock(&job_state).snapshot(&job_uri)?;
-                            let version = snapshot.version;
-                            let started = std::time::Instant::now();
-                            let analysis = Arc::new(snapshot.run());
-                            timing("check", started);
-                            let mut st = lock(&job_state);
-                            let doc = st.docs.get_mut(&job_uri)?;
-                            if doc.version == version {
-                                doc.analysis = Some((version, Arc::clone(&analysis)));
-                            }
-                            Some((version, analysis))
-                        }))
-                        .ok()
-                        .flatten()
-                    })
-                    .await
-                    .ok()
-                    .flatten();
-                    let Some((version, analysis)) = result else { continue };
-                    // Publish only if no newer text arrived meanwhile.
-                    let current = lock(&state).docs.get(&uri).map(|d| d.version);
-                    if current == Some(version) {
-                        let started = std::time::Instant::now();
-                        let diags: Vec<Diagnostic> = analysis.report.findings.iter().map(convert::diagnostic).collect();
-                        timing("diagnostics", started);
-                        let started = std::time::Instant::now();
-                        client.publish_diagnostics(uri, diags, Some(version)).await;
-                        timing("publish", started);
-                    }
-                }
+    /// The state, once the check of `uri`'s current text that is queued
+    /// or running has ended: a request right after an edit waits a few
+    /// milliseconds for it rather than checking the document itself, under
+    /// the lock, while the checking thread does the same work. (Not more
+    /// than `WAIT_FOR_CHECK`: then the request checks the document itself.)
+    fn current(&self, uri: &Uri) -> MutexGuard<'_, State> {
+        const WAIT_FOR_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+        let deadline = std::time::Instant::now() + WAIT_FOR_CHECK;
+        let mut st = lock(&self.state);
+        loop {
+            let up_to_date = st.docs.get(uri).is_none_or(|d| d.analysis.as_ref().is_some_and(|(v, _)| *v == d.version));
+            let coming = st.dirty.contains(uri) || st.checking.as_ref() == Some(uri);
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if up_to_date || !coming || left.is_zero() {
+                return st;
             }
-        });
+            st = match self.checked.wait_timeout(st, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     /// After `uri` changed: re-check it, and if it feeds a project, reload
@@ -286,17 +267,107 @@ impl Backend {
             st.dirty.insert(uri);
         }
         drop(st);
-        self.wake.notify_one();
+        let _ = self.wake.send(());
     }
+}
+
+/// The checking thread: checks dirty documents, newest text first, and
+/// publishes what is still current. One thread for every check, so that
+/// what a check frees is reused by the next.
+fn spawn_worker(
+    state: Arc<Mutex<State>>,
+    output: output::Output,
+    checked: Arc<Condvar>,
+) -> std::sync::mpsc::Sender<()> {
+    let (wake, woken) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new().name("cadrage-lsp-check".into()).spawn(move || {
+        // The last check of each open document, for the next one.
+        let mut kept: HashMap<Uri, recheck::Checked> = HashMap::new();
+        while woken.recv().is_ok() {
+            // This pass serves every wake-up so far.
+            while woken.try_recv().is_ok() {}
+            loop {
+                let next = {
+                    let mut st = lock(&state);
+                    kept.retain(|uri, _| st.docs.contains_key(uri));
+                    let uri = st.dirty.iter().next().cloned();
+                    if let Some(u) = &uri {
+                        st.dirty.remove(u);
+                    }
+                    st.checking.clone_from(&uri);
+                    uri
+                };
+                let Some(uri) = next else { break };
+                let previous = kept.remove(&uri);
+                let done =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| check_and_publish(&state, &uri, &output, previous)))
+                        .ok()
+                        .flatten();
+                lock(&state).checking = None;
+                checked.notify_all();
+                if let Some(done) = done {
+                    kept.insert(uri, done);
+                }
+            }
+            merge_freed_blocks();
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("cadrage lsp: cannot start the checking thread: {e}");
+    }
+    wake
+}
+
+/// glibc's allocator merges the small blocks freed since its last merge at
+/// the next allocation of a kilobyte or more. A check frees the previous
+/// one (tens of thousands of blocks): merging them costs about a
+/// millisecond, better spent now, while idle, than on the next edit's path
+/// to its diagnostics. (Elsewhere, a short-lived allocation.)
+fn merge_freed_blocks() {
+    let block: Vec<u8> = Vec::with_capacity(64 * 1024);
+    drop(std::hint::black_box(block));
+}
+
+/// Checks a document (on the checking thread) and publishes its diagnostics
+/// if it has not changed meanwhile; returns the check, for the next one.
+fn check_and_publish(
+    state: &Mutex<State>,
+    uri: &Uri,
+    output: &output::Output,
+    previous: Option<recheck::Checked>,
+) -> Option<recheck::Checked> {
+    // The check runs without the lock: edits and requests go on.
+    let snapshot = lock(state).snapshot(uri)?;
+    let version = snapshot.version;
+    let input = recheck::Input {
+        project: &snapshot.project,
+        source: &snapshot.source,
+        key: snapshot.key.as_deref(),
+        options: &snapshot.options,
+    };
+    let checked = recheck::recheck(&input, previous, |diagnostics| {
+        // Only if no newer text came in: asked with stdout held, not the
+        // state lock (a slow reader would hold back edits and requests).
+        output.publish_if(uri, diagnostics, Some(version), || {
+            lock(state).docs.get(uri).map(|d| d.version) == Some(version)
+        });
+    });
+    let replaced = {
+        let mut st = lock(state);
+        let doc = st.docs.get_mut(uri)?;
+        if doc.version == version { doc.analysis.replace((version, Arc::clone(&checked.analysis))) } else { None }
+    };
+    // Freed after the lock is released.
+    drop(replaced);
+    Some(checked)
 }
 
 fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent) {
     match change.range {
         None => *text = change.text.clone(),
         Some(range) => {
-            let index = cadrage_syntax::LineIndex::new(text);
-            let start = convert::offset(&index, range.start);
-            let end = convert::offset(&index, range.end).max(start);
+            let start = convert::offset_in(text, range.start);
+            let end = convert::offset_in(text, range.end).max(start);
             if text.is_char_boundary(start) && text.is_char_boundary(end) {
                 text.replace_range(start..end, &change.text);
             }
@@ -370,12 +441,14 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         {
+            let started = std::time::Instant::now();
             let mut st = lock(&self.state);
             let Some(doc) = st.docs.get_mut(&uri) else { return };
             for change in &params.content_changes {
                 apply_change(&mut doc.text, change);
             }
             doc.version = params.text_document.version;
+            timing("edit", started);
         }
         self.changed(uri);
     }
@@ -396,41 +469,50 @@ impl LanguageServer for Backend {
             was_input
         };
         if was_input {
-            self.wake.notify_one();
+            let _ = self.wake.send(());
         }
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        // After any diagnostics the checking thread found still current (see `publish_if`).
+        self.output.publish(&uri, b"[]", None);
     }
 
     async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
         lock(&self.state).reload_all();
-        self.wake.notify_one();
+        let _ = self.wake.send(());
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        guarded("hover", || features::hover(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("hover", || features::hover(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        guarded("completion", || features::completion(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("completion", || {
+            features::completion(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position)
+        })
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        guarded("definition", || features::definition(&mut lock(&self.state), &p.text_document.uri, p.position))
+        guarded("definition", || {
+            features::definition(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position)
+        })
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        guarded("code actions", || features::code_actions(&mut lock(&self.state), &params))
+        guarded("code actions", || features::code_actions(&mut self.current(&params.text_document.uri), &params))
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        guarded("document symbols", || features::symbols(&mut lock(&self.state), &params.text_document.uri))
+        guarded("document symbols", || {
+            features::symbols(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        guarded("folding ranges", || features::folding(&mut lock(&self.state), &params.text_document.uri))
+        guarded("folding ranges", || {
+            features::folding(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
@@ -440,13 +522,20 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let decl = params.context.include_declaration;
-        guarded("references", || features::references(&mut lock(&self.state), &p.text_document.uri, p.position, decl))
+        guarded("references", || {
+            features::references(&mut self.current(&p.text_document.uri), &p.text_document.uri, p.position, decl)
+        })
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
         let answer = guarded("rename", || {
-            features::rename(&mut lock(&self.state), &p.text_document.uri, p.position, &params.new_name)
+            features::rename(
+                &mut self.current(&p.text_document.uri),
+                &p.text_document.uri,
+                p.position,
+                &params.new_name,
+            )
         })?;
         answer.map_err(|message| {
             let mut e = Error::invalid_params(message.clone());
@@ -456,12 +545,14 @@ impl LanguageServer for Backend {
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        guarded("semantic tokens", || features::semantic_tokens(&mut lock(&self.state), &params.text_document.uri))
+        guarded("semantic tokens", || {
+            features::semantic_tokens(&mut self.current(&params.text_document.uri), &params.text_document.uri)
+        })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         guarded("inlay hints", || {
-            features::inlay_hints(&mut lock(&self.state), &params.text_document.uri, params.range)
+            features::inlay_hints(&mut self.current(&params.text_document.uri), &params.text_document.uri, params.range)
         })
     }
 }

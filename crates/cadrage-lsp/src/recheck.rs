@@ -266,7 +266,7 @@ mod tests {
     }
 
     fn options() -> CheckOptions {
-        CheckOptions { today: (2027, 1, 1) }
+        CheckOptions::on((2027, 1, 1))
     }
 
     /// The `.cadrage` files of the repository, and one long file made of

@@ -66,6 +66,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let mut allowed = 0usize;
     let mut allowed_lines = String::new();
     let mut parts: Vec<Rendered> = Vec::new();
+    let mut json = crate::output::json::Document::new(file_count, crate::output::json::SPOOL_LIMIT);
+    let spool_error = |e: std::io::Error| ToolError::Io { path: "a temporary file".into(), message: e.to_string() };
     // Files are checked in parallel, a chunk at a time, and printed in order
     // as each chunk ends: memory stays bounded by the chunk, not the run.
     for chunk in work.chunks(256) {
@@ -95,7 +97,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
                 Format::Github => {
                     let _ = out.write_all(r.findings.as_bytes());
                 }
-                Format::Json | Format::Sarif | Format::Junit => parts.push(r),
+                Format::Json => json.add(r).map_err(spool_error)?,
+                Format::Sarif | Format::Junit => parts.push(r),
             }
         }
     }
@@ -111,7 +114,12 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
             let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
         }
         Format::Json => {
-            let _ = crate::output::json::write_document(&mut out, file_count, &parts);
+            if let Err(e) = json.write(&mut out) {
+                // A closed pipe is not an error of the check; a temporary file that cannot be read back is.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(spool_error(e));
+                }
+            }
         }
         Format::Sarif => {
             let _ = out.write_all(crate::output::sarif::document(&loaded.projects, &parts).as_bytes());

@@ -67,7 +67,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let mut allowed_lines = String::new();
     let mut parts: Vec<Rendered> = Vec::new();
     let mut json = crate::output::json::Document::new(file_count, crate::output::json::SPOOL_LIMIT);
-    let spool_error = |e: std::io::Error| ToolError::Io { path: "a temporary file".into(), message: e.to_string() };
+    let spool_error = |e: std::io::Error| ToolError::Spool(e.to_string());
     // Files are checked in parallel, a chunk at a time, and printed in order
     // as each chunk ends: memory stays bounded by the chunk, not the run.
     for chunk in work.chunks(256) {

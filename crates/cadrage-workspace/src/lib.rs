@@ -59,6 +59,13 @@ pub enum ToolError {
     #[diagnostic(code(cadrage::path), help("give the files or folders that declare the rulesets to test"))]
     NoRulesets(String),
 
+    #[error("cannot keep the JSON output in a temporary file: {0}")]
+    #[diagnostic(
+        code(cadrage::io),
+        help("a large JSON document waits in temporary files until the run ends; set TMPDIR to a folder with room")
+    )]
+    Spool(String),
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(Box<cadrage_engine::ConfigError>),

@@ -252,6 +252,8 @@ mod tests {
     use std::fmt::Write as _;
     use std::path::Path;
 
+    use cadrage_syntax::testing::edit;
+
     use cadrage_engine::check::AllowedFinding;
     use cadrage_engine::{Finding, Loc};
     use proptest::prelude::*;
@@ -275,16 +277,8 @@ mod tests {
         static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         TEXTS.get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-            let mut files: Vec<String> = walkdir::WalkDir::new(&root)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !(e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.'))
-                })
-                .flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "cadrage"))
-                .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-                .collect();
+            let mut files: Vec<String> =
+                cadrage_syntax::testing::cadrage_files(&root).into_iter().map(|(_, text)| text).collect();
             let mut long = String::from("use management\n");
             for f in &files {
                 // Not those with their own rulesets: then the context is compiled for each check.
@@ -424,14 +418,6 @@ mod tests {
         "\t",
         "é",
     ];
-
-    /// Applies an edit at a char boundary: delete `del` chars from `at`, insert `ins`.
-    fn edit(text: &str, at: usize, del: usize, ins: &str) -> String {
-        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-        let start = bounds[at % bounds.len()];
-        let end = bounds[(at % bounds.len() + del).min(bounds.len() - 1)];
-        format!("{}{}{}", &text[..start], ins, &text[end..])
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]

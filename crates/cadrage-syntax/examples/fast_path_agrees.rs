@@ -19,11 +19,7 @@ use cadrage_syntax::{parse_fast_path, parse_with_pest};
 fn main() -> ExitCode {
     let (mut fast, mut pest_only) = (0usize, 0usize);
     for root in std::env::args().skip(1) {
-        for entry in walkdir::WalkDir::new(Path::new(&root)).into_iter().flatten() {
-            if entry.path().extension().is_none_or(|e| e != "cadrage") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        for (path, text) in cadrage_syntax::testing::cadrage_files(Path::new(&root)) {
             let pest = parse_with_pest(&text);
             let plain = pest.errors.is_empty() && !pest.items.iter().any(|i| matches!(i, Item::Ruleset(_)));
             match parse_fast_path(&text) {
@@ -32,7 +28,7 @@ fn main() -> ExitCode {
                 other => {
                     eprintln!(
                         "{}: fast path {}, pest {}",
-                        entry.path().display(),
+                        path.display(),
                         if other.is_some() { "read it" } else { "gave up" },
                         if plain { "reads it without an error" } else { "finds errors or a ruleset" }
                     );

@@ -13,6 +13,8 @@ pub mod incremental;
 mod recovery;
 mod span;
 pub mod strings;
+#[doc(hidden)]
+pub mod testing;
 
 use pest::Parser as _;
 use pest_derive::Parser;

@@ -8,33 +8,10 @@
 
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 
-use std::path::Path;
-
 use cadrage_syntax::ast::Item;
+use cadrage_syntax::testing::{edit, repository_files};
 use cadrage_syntax::{parse, parse_fast_path, parse_with_pest};
 use proptest::prelude::*;
-
-fn repo_files() -> &'static [(String, String)] {
-    static FILES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
-    FILES.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&root)
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0 || !(e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.'))
-            })
-            .flatten()
-        {
-            if entry.path().extension().is_some_and(|e| e == "cadrage") {
-                let text = std::fs::read_to_string(entry.path()).expect("read");
-                out.push((entry.path().display().to_string(), text));
-            }
-        }
-        out.sort();
-        out
-    })
-}
 
 /// Asserts the contract on one text; returns whether the fast path read it.
 fn check(text: &str) -> Result<bool, TestCaseError> {
@@ -55,11 +32,11 @@ fn check(text: &str) -> Result<bool, TestCaseError> {
 #[test]
 fn every_repository_file() {
     let mut fast = 0;
-    for (path, text) in repo_files() {
+    for (path, text) in repository_files() {
         match check(text) {
             Ok(true) => fast += 1,
             Ok(false) => {}
-            Err(e) => panic!("{path}: {e}"),
+            Err(e) => panic!("{}: {e}", path.display()),
         }
     }
     // Not vacuous: the examples and most of the corpus are plan files.
@@ -111,14 +88,6 @@ const SNIPPETS: &[&str] = &[
     "\"\\u{d800}\"",
     " \"\"\"\n  a\n  \"\"\"",
 ];
-
-/// Applies an edit at a char boundary: delete `del` chars from `at`, insert `ins`.
-fn edit(text: &str, at: usize, del: usize, ins: &str) -> String {
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-    let start = bounds[at % bounds.len()];
-    let end = bounds[(at % bounds.len() + del).min(bounds.len() - 1)];
-    format!("{}{}{}", &text[..start], ins, &text[end..])
-}
 
 // ---------------------------------------------------------------- generated plans
 
@@ -274,7 +243,7 @@ proptest! {
         file in 0usize..1000,
         edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(SNIPPETS)), 1..4),
     ) {
-        let files = repo_files();
+        let files = repository_files();
         let mut text = files[file % files.len()].1.clone();
         for (at, del, ins) in edits {
             text = edit(&text, at, del, ins);

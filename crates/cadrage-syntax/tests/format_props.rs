@@ -9,8 +9,6 @@
 
 #![allow(clippy::expect_used, clippy::panic, reason = "test helpers report failures by panicking")]
 
-use std::path::Path;
-
 use cadrage_syntax::format::format;
 use proptest::prelude::*;
 
@@ -103,17 +101,10 @@ fn check_properties(name: &str, text: &str) {
 
 #[test]
 fn every_cadrage_file_of_the_repository() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut seen = 0;
-    for entry in walkdir::WalkDir::new(&root).into_iter().filter_entry(|e| {
-        e.depth() == 0 || !(e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.'))
-    }) {
-        let entry = entry.expect("walk the repository");
-        if entry.path().extension().is_some_and(|e| e == "cadrage") {
-            let text = std::fs::read_to_string(entry.path()).expect("read");
-            check_properties(&entry.path().display().to_string(), &text);
-            seen += 1;
-        }
+    for (path, text) in cadrage_syntax::testing::repository_files() {
+        check_properties(&path.display().to_string(), text);
+        seen += 1;
     }
     assert!(seen > 50, "only {seen} files found");
 }

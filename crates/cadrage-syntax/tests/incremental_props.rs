@@ -3,34 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 
-use std::path::Path;
-
 use cadrage_syntax::incremental::reparse;
 use cadrage_syntax::parse;
+use cadrage_syntax::testing::{edit, repository_files};
 use proptest::prelude::*;
-
-fn repo_files() -> &'static [String] {
-    static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    FILES.get_or_init(read_repo_files)
-}
-
-fn read_repo_files() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(&root)
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !(e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.'))
-        })
-        .flatten()
-    {
-        if entry.path().extension().is_some_and(|e| e == "cadrage") {
-            out.push(std::fs::read_to_string(entry.path()).expect("read"));
-        }
-    }
-    out.sort();
-    out
-}
 
 const SNIPPETS: &[&str] = &[
     " ",
@@ -60,14 +36,6 @@ const SNIPPETS: &[&str] = &[
     "\"\n",
 ];
 
-/// Applies an edit at a char boundary: delete `del` chars from `at`, insert `ins`.
-fn edit(text: &str, at: usize, del: usize, ins: &str) -> String {
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-    let start = bounds[at % bounds.len()];
-    let end = bounds[(at % bounds.len() + del).min(bounds.len() - 1)];
-    format!("{}{}{}", &text[..start], ins, &text[end..])
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -76,8 +44,8 @@ proptest! {
         file in 0usize..1000,
         edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(SNIPPETS)), 1..4),
     ) {
-        let files = repo_files();
-        let mut text = files[file % files.len()].clone();
+        let files = repository_files();
+        let mut text = files[file % files.len()].1.clone();
         let _ = &files;
         let mut tree = parse(&text);
         for (at, del, ins) in edits {

@@ -34,15 +34,20 @@ fn opt_string(buf: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-fn strings<'a>(buf: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) {
+/// `[a,b,...]`, each item written by `each`.
+fn list<T>(buf: &mut Vec<u8>, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut Vec<u8>, T)) {
     buf.push(b'[');
-    for (i, s) in items.into_iter().enumerate() {
+    for (i, x) in items.into_iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
-        string(buf, s);
+        each(buf, x);
     }
     buf.push(b']');
+}
+
+fn strings<'a>(buf: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) {
+    list(buf, items, string);
 }
 
 fn uint(buf: &mut Vec<u8>, n: u32) {
@@ -99,11 +104,8 @@ fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
     opt_string(buf, f.help.as_deref());
     buf.extend_from_slice(b",\"span\":");
     span(buf, &f.loc);
-    buf.extend_from_slice(b",\"related\":[");
-    for (i, r) in f.related.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
+    buf.extend_from_slice(b",\"related\":");
+    list(buf, &f.related, |buf, r| {
         buf.extend_from_slice(b"{\"file\":");
         string(buf, &r.loc.source.name);
         buf.extend_from_slice(b",\"span\":");
@@ -111,19 +113,16 @@ fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
         buf.extend_from_slice(b",\"message\":");
         string(buf, &r.message);
         buf.push(b'}');
-    }
-    buf.extend_from_slice(b"],\"fix\":");
+    });
+    buf.extend_from_slice(b",\"fix\":");
     match &f.fix {
         Some(x) => fix(buf, &x.title, &x.replacement, &x.loc),
         None => buf.extend_from_slice(b"null"),
     }
     // Changes of the scenario that clear a rule's finding (issue 4).
     if !f.remedies.is_empty() {
-        buf.extend_from_slice(b",\"remedies\":[");
-        for (i, r) in f.remedies.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
+        buf.extend_from_slice(b",\"remedies\":");
+        list(buf, &f.remedies, |buf, r| {
             buf.extend_from_slice(b"{\"title\":");
             string(buf, &r.title);
             buf.extend_from_slice(b",\"dimension\":");
@@ -138,16 +137,12 @@ fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
             buf.extend_from_slice(b",\"fix\":");
             fix(buf, &r.fix.title, &r.fix.replacement, &r.fix.loc);
             buf.push(b'}');
-        }
-        buf.push(b']');
+        });
     }
     // Facts on which a static finding of a ruleset shows.
     if let Some(w) = &f.witness {
-        buf.extend_from_slice(b",\"witness\":[");
-        for (i, x) in w.facts.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
+        buf.extend_from_slice(b",\"witness\":");
+        list(buf, &w.facts, |buf, x| {
             buf.extend_from_slice(b"{\"dimension\":");
             string(buf, &x.dim);
             buf.extend_from_slice(b",\"values\":");
@@ -157,8 +152,7 @@ fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
                 cadrage_engine::analysis::WitnessValue::Text => buf.extend_from_slice(b"null"),
             }
             buf.push(b'}');
-        }
-        buf.push(b']');
+        });
     }
     buf.push(b'}');
 }

@@ -955,11 +955,13 @@ impl<'p> Checker<'p> {
             chosen: chosen_names(facts.get(MODEL).and_then(Option::as_ref)),
         });
 
-        let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
-        for f in raw.iter_mut().filter(|_| self.opts.remedies) {
-            if let Code::Rule(p) = &f.code {
-                if let Some(i) = ctx.rule_index(p) {
-                    f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
+        if self.opts.remedies {
+            let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
+            for f in &mut raw {
+                if let Code::Rule(p) = &f.code {
+                    if let Some(i) = ctx.rule_index(p) {
+                        f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
+                    }
                 }
             }
         }

@@ -174,6 +174,28 @@ impl Lsp {
         );
     }
 
+    /// `didChange` replacing the range `start..end` (LSP line and UTF-16 column) with `text`.
+    fn change(&mut self, file: &Path, version: i64, start: (u32, u32), end: (u32, u32), text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri(file), "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } },
+                    "text": text,
+                }],
+            }),
+        );
+    }
+
+    /// `didChange` with the whole new text.
+    fn replace(&mut self, file: &Path, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri(file), "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
     fn at(&mut self, method: &str, file: &Path, line: u32, character: u32) -> Value {
         self.request(
             method,
@@ -191,12 +213,16 @@ impl Drop for Lsp {
 }
 
 /// The UTF-16 position of the first `needle` in `text`.
+/// The LSP position (line, UTF-16 column) of the first `needle` in `text`.
 fn pos(text: &str, needle: &str) -> (u32, u32) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text"));
+    position_at(text, text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text")))
+}
+
+/// The LSP position (line, UTF-16 column) of a byte offset.
+fn position_at(text: &str, at: usize) -> (u32, u32) {
     let line = text[..at].matches('\n').count();
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..at].encode_utf16().count();
-    (line as u32, col as u32)
+    (line as u32, text[line_start..at].encode_utf16().count() as u32)
 }
 
 fn codes(diags: &[Value]) -> Vec<String> {
@@ -303,22 +329,10 @@ fn incremental_changes_are_checked_and_versions_sent() {
     assert!(codes(&before).contains(&"cadrage::unknown-value".to_string()));
     // Fix the typo with a ranged edit (after an emoji: UTF-16 columns).
     let (line, col) = pos(PLAN, "anounce");
-    lsp.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": { "uri": uri(&plan), "version": 2 },
-            "contentChanges": [{ "range": { "start": { "line": line, "character": col }, "end": { "line": line, "character": col + 7 } }, "text": "announce" }],
-        }),
-    );
+    lsp.change(&plan, 2, (line, col), (line, col + 7), "announce");
     // A burst of edits: only the newest text matters.
     for v in 3..=6 {
-        lsp.notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": { "uri": uri(&plan), "version": v },
-                "contentChanges": [{ "range": { "start": { "line": 0, "character": 14 }, "end": { "line": 0, "character": 14 } }, "text": " " }],
-            }),
-        );
+        lsp.change(&plan, v, (0, 14), (0, 14), " ");
     }
     let after = lsp.diagnostics(&plan, 6);
     assert!(!codes(&after).contains(&"cadrage::unknown-value".to_string()), "{:?}", codes(&after));
@@ -349,13 +363,6 @@ scenario e { purpose performance audience own_team model community allow managem
 scenario f { purpose announce }
 ";
 
-/// The UTF-16 position of a byte offset.
-fn position_at(text: &str, at: usize) -> (u32, u32) {
-    let line = text[..at].matches('\n').count();
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    (line as u32, text[line_start..at].encode_utf16().count() as u32)
-}
-
 #[test]
 fn edits_give_the_diagnostics_of_a_fresh_check() {
     // The server evaluates again only the items an edit touched and keeps
@@ -382,16 +389,7 @@ fn edits_give_the_diagnostics_of_a_fresh_check() {
         let version = k as i64 + 2;
         let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text"));
         let (start, end) = (position_at(&text, at), position_at(&text, at + remove));
-        lsp.notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": { "uri": uri(&file), "version": version },
-                "contentChanges": [{
-                    "range": { "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } },
-                    "text": insert,
-                }],
-            }),
-        );
+        lsp.change(&file, version, start, end, insert);
         text.replace_range(at..at + remove, insert);
         let edited = lsp.diagnostics(&file, version);
         let mut fresh = Lsp::start(ws.dir.path());
@@ -418,10 +416,7 @@ fn an_unsaved_ruleset_edit_rechecks_open_scenarios() {
     let _ = lsp.diagnostics(&shop, 1);
     // In the editor, not on disk: nights now expect `open`.
     let edited = SHOP.replace("expect closed", "expect open");
-    lsp.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri(&shop), "version": 2 }, "contentChanges": [{ "text": edited }] }),
-    );
+    lsp.replace(&shop, 2, &edited);
     let after = lsp.diagnostics_until(&shop_plan, 1, |d| d.is_empty());
     assert_eq!(codes(&after), Vec::<String>::new(), "re-checked with the unsaved ruleset");
 }
@@ -481,13 +476,7 @@ fn completion_of_dimensions_values_models_and_rules() {
     assert!(purpose["sortText"].as_str() > audience["sortText"].as_str(), "stated dimensions come last");
     assert!(audience["documentation"]["value"].as_str().unwrap_or_default().contains("`own_team`"));
     let edit = |lsp: &mut Lsp, version: i64, line_text: &str| {
-        lsp.notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": { "uri": uri(&plan), "version": version },
-                "contentChanges": [{ "range": { "start": { "line": 3, "character": 0 }, "end": { "line": 3, "character": 100 } }, "text": line_text }],
-            }),
-        );
+        lsp.change(&plan, version, (3, 0), (3, 100), line_text);
     };
     edit(&mut lsp, 2, "  led_by ");
     let l = labels(&lsp.at("textDocument/completion", &plan, 3, 9));
@@ -650,10 +639,7 @@ fn references_and_rename_across_the_workspace() {
     assert_eq!(changes[uri(&shop_plan)][0]["newText"], "evening");
     // A rule path keeps its ruleset part.
     let text = format!("{SHOP_PLAN}scenario ok {{ hours night model closed allow shop.nights_are_closed \"ok\" }}\n");
-    lsp.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri(&shop_plan), "version": 2 }, "contentChanges": [{ "text": text }] }),
-    );
+    lsp.replace(&shop_plan, 2, &text);
     let (l, c) = pos(&text, "nights_are_closed");
     let rule = lsp.request(
         "textDocument/rename",
@@ -742,10 +728,7 @@ fn a_static_check_witness_becomes_a_test_block() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.insert(7, new_text.trim_end_matches('\n'));
     let applied = lines.join("\n") + "\n";
-    lsp.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri(&file), "version": 2 }, "contentChanges": [{ "text": applied }] }),
-    );
+    lsp.replace(&file, 2, &applied);
     let after = lsp.diagnostics(&file, 2);
     assert!(!codes(&after).iter().any(|c| c == "cadrage::syntax" || c == "cadrage::test-failed"), "{after:?}");
 }

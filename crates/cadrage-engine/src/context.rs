@@ -34,6 +34,8 @@ pub struct Context {
     rule_index: HashMap<RulePath, usize>,
     /// Where the rulesets disagree (the same name declared twice).
     pub clashes: Vec<String>,
+    /// The remedies' searches done so far on this context.
+    pub(crate) remedy_memo: crate::analysis::remedies::Memo,
 }
 
 #[derive(Debug)]
@@ -199,8 +201,15 @@ impl Context {
         }
         let dim_index: HashMap<SmolStr, DimId> = cdims.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
 
-        let mut ctx =
-            Context { rulesets, dims: cdims, dim_index, rules: Vec::new(), rule_index: HashMap::default(), clashes };
+        let mut ctx = Context {
+            rulesets,
+            dims: cdims,
+            dim_index,
+            rules: Vec::new(),
+            rule_index: HashMap::default(),
+            clashes,
+            remedy_memo: Default::default(),
+        };
         for r in rules {
             if !r.valid {
                 continue;

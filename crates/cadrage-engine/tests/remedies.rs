@@ -109,3 +109,45 @@ fn remedies_are_searched_only_when_asked() {
         |fs: &[Finding]| fs.iter().map(|f| (f.code.to_string(), f.loc.span, f.message.clone())).collect::<Vec<_>>();
     assert_eq!(strip(&with.findings), strip(&without.findings));
 }
+
+/// The remedies' search is remembered per context by the facts as rules see
+/// them; the edits are still written for each scenario: replacing a fact it
+/// states, adding one it inherits. The order of the scenarios does not matter.
+#[test]
+fn remembered_searches_still_write_each_scenarios_own_edits() {
+    const OWN: &str = "scenario own_led {\n  purpose daily_work\n  audience own_team\n  led_by community_manager\n  model socio_collaborative\n}\n";
+    const INHERITED: &str = "plan p {\n  led_by community_manager\n  scenario inherited_led {\n    purpose daily_work\n    audience own_team\n    model socio_collaborative\n  }\n}\n";
+    let project = Project::embedded();
+    // (scenario, remedy title, replaced text, replacement) for every remedy.
+    let edits = |text: &str| {
+        let report = project.check(&Source::new("p.cadrage", text), None, &OPTS);
+        let mut out: Vec<(String, String, String, String)> = report
+            .findings
+            .iter()
+            .flat_map(|f| {
+                f.remedies.iter().map(|r| {
+                    let sc = f.scenario.clone().unwrap_or_default().to_string();
+                    (sc, r.title.clone(), r.fix.loc.text().to_string(), r.fix.replacement.clone())
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let first = edits(&format!("use management\n\n{OWN}\n{INHERITED}"));
+    let second = edits(&format!("use management\n\n{INHERITED}\n{OWN}"));
+    assert_eq!(first, second);
+    let led_by = |sc: &str| {
+        first
+            .iter()
+            .find(|e| e.0 == sc && e.1 == "if `led_by` were `manager` this would pass")
+            .unwrap_or_else(|| panic!("no led_by remedy for {sc}: {first:#?}"))
+            .clone()
+    };
+    // Stated: the value is replaced.
+    let own = led_by("own_led");
+    assert_eq!((own.2.as_str(), own.3.as_str()), ("community_manager", "manager"));
+    // Inherited: the scenario gets its own fact, indented as its block.
+    let inherited = led_by("inherited_led");
+    assert_eq!((inherited.2.as_str(), inherited.3.as_str()), ("", "\n    led_by manager"));
+}

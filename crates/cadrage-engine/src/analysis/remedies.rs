@@ -3,7 +3,8 @@
 //! search over the finite dimensions and checked by re-evaluating the
 //! scenario with the change.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use cadrage_syntax::ast;
 use smol_str::SmolStr;
@@ -122,14 +123,78 @@ pub(crate) struct Place<'a> {
 /// a change of model for an `expect`, stating the missing facts of a
 /// `require`, then single changes of a fact's value that clear it, those
 /// that bring no other finding first.
+///
+/// The search depends only on the rule and on the facts as conditions see
+/// them, so it is remembered per context ([`Memo`]): scenarios with the
+/// same facts share it, and only the edits are written for each.
 pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize, place: &Place<'_>) -> Vec<Remedy> {
+    let plan = ctx.remedy_memo.get_or_search(rule, facts, || search(ctx, facts, rule));
+    let name_of = |i: usize| ctx.rules.get(i).map(|r| r.def.path.to_string()).unwrap_or_default();
+    plan.iter()
+        .filter_map(|c| {
+            let new_findings = c.new.iter().map(|&i| name_of(i)).collect();
+            Some(match c.change {
+                Change::Model(a) => {
+                    let CConclusion::Expect(alts) = &ctx.rules.get(rule)?.conclusion else { return None };
+                    let names = ctx.models_names(alts.get(a)?);
+                    let text = names.join(" + ");
+                    Remedy {
+                        title: format!("choose {text}"),
+                        dim: "model".into(),
+                        fix: edit(ctx, facts, MODEL, &text, place),
+                        values: Some(names),
+                        new_findings,
+                    }
+                }
+                Change::State(dim) => {
+                    let d = ctx.dims.get(dim)?;
+                    Remedy {
+                        title: format!("state `{}`", d.name),
+                        dim: d.name.clone(),
+                        values: None,
+                        new_findings,
+                        fix: edit(ctx, facts, dim, "\"...\"", place),
+                    }
+                }
+                Change::Value(dim, i) => {
+                    let (d, v) = ctx.dims.get(dim).and_then(|d| Some((d, d.values.get(i)?)))?;
+                    Remedy {
+                        title: format!("if `{}` were `{}` this would pass", d.name, v.name),
+                        dim: d.name.clone(),
+                        values: Some(vec![v.name.clone()]),
+                        new_findings,
+                        fix: edit(ctx, facts, dim, &v.name, place),
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// One change that clears a finding, and the other rules' findings it brings.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    change: Change,
+    new: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    /// Choose the rule's alternative at this index.
+    Model(usize),
+    /// State this missing text fact.
+    State(DimId),
+    /// Give this dimension the value at this index.
+    Value(DimId, usize),
+}
+
+/// The search of [`remedies`]: which changes clear the finding, best first.
+fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Planned> {
     let fired_before = fired(ctx, facts);
     let before = findings_of(ctx, facts, &fired_before);
     let Some(r) = ctx.rules.get(rule) else { return Vec::new() };
     // Any stated fact serves as the syntax of a changed one (spans are not read).
     let Some(template) = facts.iter().flatten().next().map(|f| f.fact) else { return Vec::new() };
-    let mut found: Vec<(usize, Remedy)> = Vec::new();
-    let name_of = |i: usize| ctx.rules.get(i).map(|r| r.def.path.to_string()).unwrap_or_default();
 
     // One scratch copy of the facts and of which rules fire: each change is
     // made in place, judged, and undone.
@@ -162,23 +227,14 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
         Some(after?.into_iter().filter(|i| !before.contains(i)).collect())
     };
 
+    // The model or the missing fact first, whatever they bring: they are
+    // what the rule asks for.
+    let mut direct: Vec<Planned> = Vec::new();
     match &r.conclusion {
         CConclusion::Expect(alts) => {
-            for alt in alts {
+            for (a, alt) in alts.iter().enumerate() {
                 if let Some(new) = try_change(MODEL, Slot::Values(alt.clone())) {
-                    let names = ctx.models_names(alt);
-                    let text = names.join(" + ");
-                    let fix = edit(ctx, facts, MODEL, &text, place);
-                    found.push((
-                        new.len(),
-                        Remedy {
-                            title: format!("choose {text}"),
-                            dim: "model".into(),
-                            values: Some(names),
-                            new_findings: new.iter().map(|&i| name_of(i)).collect(),
-                            fix,
-                        },
-                    ));
+                    direct.push(Planned { change: Change::Model(a), new });
                 }
             }
         }
@@ -186,34 +242,19 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
             let missing: Vec<DimId> =
                 dims.iter().copied().filter(|d| facts.get(*d).is_none_or(Option::is_none)).collect();
             if let [dim] = missing.as_slice() {
-                if let Some(d) = ctx.dims.get(*dim) {
-                    if d.kind == ast::DimensionKind::Text {
-                        if let Some(new) = try_change(*dim, Slot::Text(String::new())) {
-                            let fix = edit(ctx, facts, *dim, "\"...\"", place);
-                            found.push((
-                                new.len(),
-                                Remedy {
-                                    title: format!("state `{}`", d.name),
-                                    dim: d.name.clone(),
-                                    values: None,
-                                    new_findings: new.iter().map(|&i| name_of(i)).collect(),
-                                    fix,
-                                },
-                            ));
-                        }
+                if ctx.dims.get(*dim).is_some_and(|d| d.kind == ast::DimensionKind::Text) {
+                    if let Some(new) = try_change(*dim, Slot::Text(String::new())) {
+                        direct.push(Planned { change: Change::State(*dim), new });
                     }
                 }
             }
         }
         CConclusion::Deny => {}
     }
-    // The model or the missing fact first, whatever they bring: they are
-    // what the rule asks for.
-    let mut direct: Vec<Remedy> = found.drain(..).map(|(_, r)| r).collect();
     // Single changes that clear the finding: (dimension, value, the other
-    // findings they bring), written out as remedies only for the best few.
-    let mut singles: Vec<(DimId, usize, Vec<usize>)> = Vec::new();
-    if direct.is_empty() || !direct.iter().any(|r| r.new_findings.is_empty()) {
+    // findings they bring), kept only for the best few.
+    let mut singles: Vec<Planned> = Vec::new();
+    if direct.is_empty() || !direct.iter().any(|p| p.new.is_empty()) {
         // Single changes of an enumerated fact, in dimension order.
         // A fact no rule reads, and no `require` asks for, changes no finding.
         let mut relevant = ValueSet::empty();
@@ -234,25 +275,70 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
                     continue;
                 }
                 if let Some(new) = try_change(dim, Slot::Values(set)) {
-                    singles.push((dim, i, new));
+                    singles.push(Planned { change: Change::Value(dim, i), new });
                 }
             }
         }
     }
     // Then single changes, those that bring no other finding first (stable: dimension order).
-    singles.sort_by_key(|(_, _, new)| new.len());
-    for (dim, i, new) in singles.into_iter().take(MAX_REMEDIES.saturating_sub(direct.len())) {
-        let Some((d, v)) = ctx.dims.get(dim).and_then(|d| Some((d, d.values.get(i)?))) else { continue };
-        direct.push(Remedy {
-            title: format!("if `{}` were `{}` this would pass", d.name, v.name),
-            dim: d.name.clone(),
-            values: Some(vec![v.name.clone()]),
-            new_findings: new.iter().map(|&i| name_of(i)).collect(),
-            fix: edit(ctx, facts, dim, &v.name, place),
-        });
-    }
+    singles.sort_by_key(|p| p.new.len());
+    let room = MAX_REMEDIES.saturating_sub(direct.len());
+    direct.extend(singles.into_iter().take(room));
     direct.truncate(MAX_REMEDIES);
     direct
+}
+
+/// A fact as conditions see it: missing, stated with a value no atom can
+/// test (a text, or an unknown value), or a set of values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Seen {
+    Missing,
+    Opaque,
+    Values(ValueSet),
+}
+
+type MemoKey = (usize, Box<[Seen]>);
+
+/// The remedies' searches of one context, by rule and by the facts as
+/// conditions see them. Bounded: emptied when it reaches [`Memo::CAPACITY`]
+/// entries, so that a long-lived context (the language server's) cannot grow
+/// without end.
+#[derive(Debug, Default)]
+pub(crate) struct Memo(Mutex<HashMap<MemoKey, Arc<[Planned]>, foldhash::fast::RandomState>>);
+
+impl Memo {
+    const CAPACITY: usize = 16_384;
+
+    fn get_or_search(
+        &self,
+        rule: usize,
+        facts: &[Option<FactRef<'_>>],
+        search: impl FnOnce() -> Vec<Planned>,
+    ) -> Arc<[Planned]> {
+        let seen = facts
+            .iter()
+            .map(|f| match f.as_ref().map(|f| &f.slot) {
+                None => Seen::Missing,
+                Some(Slot::Text(_) | Slot::Unknown) => Seen::Opaque,
+                Some(Slot::Values(v)) => Seen::Values(v.clone()),
+            })
+            .collect();
+        let key = (rule, seen);
+        // A poisoned lock only means another thread panicked while holding
+        // it; the map is still a valid memo.
+        if let Some(plan) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Arc::clone(plan);
+        }
+        // Searched without the lock: two threads may both search the same
+        // facts once, and agree.
+        let plan: Arc<[Planned]> = search().into();
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(key, Arc::clone(&plan));
+        plan
+    }
 }
 
 /// The text edit that gives `dim` the value `text`: the scenario's own fact
@@ -273,5 +359,32 @@ fn edit(ctx: &Context, facts: &[Option<FactRef<'_>>], dim: DimId, text: &str, pl
                 loc: Loc::new(place.source, cadrage_syntax::Span::new(at, at)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memo_searches_each_rule_and_facts_once_and_stays_bounded() {
+        let memo = Memo::default();
+        let searches = std::cell::Cell::new(0);
+        let search = || {
+            searches.set(searches.get() + 1);
+            vec![Planned { change: Change::Value(1, 2), new: vec![3] }]
+        };
+        let a = memo.get_or_search(0, &[None], search);
+        let b = memo.get_or_search(0, &[None], search);
+        assert_eq!(searches.get(), 1);
+        assert!(Arc::ptr_eq(&a, &b));
+        memo.get_or_search(1, &[None], search);
+        memo.get_or_search(0, &[None, None], search);
+        assert_eq!(searches.get(), 3);
+        for rule in 0..Memo::CAPACITY + 10 {
+            memo.get_or_search(rule + 2, &[], Vec::new);
+        }
+        let len = memo.0.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(len <= Memo::CAPACITY, "{len}");
     }
 }

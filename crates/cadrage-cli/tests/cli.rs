@@ -24,6 +24,27 @@ fn examples_human_output_and_exit_1() {
     insta::assert_snapshot!("examples_human", run.stdout);
 }
 
+/// The output goes to a duplicate of standard output's descriptor (not
+/// through Rust's line-buffered `Stdout`): it shares the file's offset and
+/// mode, so a redirection that appends (`>>`) keeps what the file held.
+#[test]
+fn output_redirected_to_a_file_appends_when_asked() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("out.json");
+    std::fs::write(&path, "before\n").expect("write");
+    let file = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+        .args(["check", "examples", "--format", "json", "--fail-on", "never", "--today", TODAY])
+        .current_dir(root())
+        .stdout(file)
+        .status()
+        .expect("run cadrage");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&path).expect("read");
+    let piped = cadrage(&["check", "examples", "--format", "json", "--fail-on", "never", "--today", TODAY]);
+    assert_eq!(text, format!("before\n{}", piped.stdout));
+}
+
 #[test]
 fn examples_json_output_has_the_documented_shape() {
     let run = cadrage(&["check", "examples", "--format", "json", "--today", TODAY]);

@@ -86,6 +86,74 @@ fn fix(buf: &mut Vec<u8>, title: &str, replacement: &str, loc: &Loc) {
 
 /// One finding; `file_json` is the report's file name, already a JSON string.
 fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
+    match &f.code {
+        // A rule's code, help and related locations are the same in all its
+        // findings: rendered once per thread, and reused while they are.
+        cadrage_engine::Code::Rule(path) => RULE_PARTS.with_borrow_mut(|parts| {
+            let p = parts.entry(path.clone()).or_insert_with(|| RuleParts::of(f));
+            if !p.fits(f) {
+                *p = RuleParts::of(f);
+            }
+            finding_with(buf, f, file, file_json, p);
+        }),
+        cadrage_engine::Code::Engine(_) => finding_with(buf, f, file, file_json, &RuleParts::of(f)),
+    }
+}
+
+/// A finding's `code`, `help` and `related`, rendered (each with its
+/// leading comma and key), and what they were rendered from.
+struct RuleParts {
+    help_of: Option<String>,
+    related_of: Vec<(std::sync::Arc<cadrage_engine::Source>, cadrage_syntax::Span, String)>,
+    code: Vec<u8>,
+    help: Vec<u8>,
+    related: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// By rule: a run has few rules, and each worker thread its own copy.
+    static RULE_PARTS: std::cell::RefCell<std::collections::HashMap<cadrage_engine::RulePath, RuleParts>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+impl RuleParts {
+    fn of(f: &Finding) -> RuleParts {
+        let mut code = b",\"code\":".to_vec();
+        string(&mut code, &code_string(&f.code));
+        let mut help = b",\"help\":".to_vec();
+        opt_string(&mut help, f.help.as_deref());
+        let mut related = b",\"related\":".to_vec();
+        list(&mut related, &f.related, |buf, r| {
+            buf.extend_from_slice(b"{\"file\":");
+            string(buf, &r.loc.source.name);
+            buf.extend_from_slice(b",\"span\":");
+            span(buf, &r.loc);
+            buf.extend_from_slice(b",\"message\":");
+            string(buf, &r.message);
+            buf.push(b'}');
+        });
+        RuleParts {
+            help_of: f.help.clone(),
+            // The sources are kept alive here, so that a pointer seen again is the same source.
+            related_of: f.related.iter().map(|r| (r.loc.source.clone(), r.loc.span, r.message.clone())).collect(),
+            code,
+            help,
+            related,
+        }
+    }
+
+    /// Were these parts rendered from what `f` holds?
+    fn fits(&self, f: &Finding) -> bool {
+        self.help_of == f.help
+            && self.related_of.len() == f.related.len()
+            && self.related_of.iter().zip(&f.related).all(|((source, span, message), r)| {
+                std::sync::Arc::ptr_eq(source, &r.loc.source) && *span == r.loc.span && *message == r.message
+            })
+    }
+}
+
+fn finding_with(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str, parts: &RuleParts) {
     buf.extend_from_slice(b"{\"file\":");
     if f.loc.source.name == file {
         buf.extend_from_slice(file_json.as_bytes());
@@ -94,26 +162,15 @@ fn finding(buf: &mut Vec<u8>, f: &Finding, file: &str, file_json: &str) {
     }
     buf.extend_from_slice(b",\"scenario\":");
     opt_string(buf, f.scenario.as_deref());
-    buf.extend_from_slice(b",\"code\":");
-    string(buf, &code_string(&f.code));
+    buf.extend_from_slice(&parts.code);
     buf.extend_from_slice(b",\"severity\":");
     string(buf, f.severity.as_str());
     buf.extend_from_slice(b",\"message\":");
     string(buf, &f.message);
-    buf.extend_from_slice(b",\"help\":");
-    opt_string(buf, f.help.as_deref());
+    buf.extend_from_slice(&parts.help);
     buf.extend_from_slice(b",\"span\":");
     span(buf, &f.loc);
-    buf.extend_from_slice(b",\"related\":");
-    list(buf, &f.related, |buf, r| {
-        buf.extend_from_slice(b"{\"file\":");
-        string(buf, &r.loc.source.name);
-        buf.extend_from_slice(b",\"span\":");
-        span(buf, &r.loc);
-        buf.extend_from_slice(b",\"message\":");
-        string(buf, &r.message);
-        buf.push(b'}');
-    });
+    buf.extend_from_slice(&parts.related);
     buf.extend_from_slice(b",\"fix\":");
     match &f.fix {
         Some(x) => fix(buf, &x.title, &x.replacement, &x.loc),
@@ -175,14 +232,19 @@ impl Renderer for Json {
         let file = report.source.name.as_str();
         // The file's name is the same in every finding and classification: escaped once.
         let file_json = serde_json::to_string(file).unwrap_or_default();
-        let mut buf = Vec::with_capacity(report.findings.len() * 1024);
-        for f in &report.findings {
-            if !buf.is_empty() {
-                buf.push(b',');
+        // Written into a buffer kept by the thread (a file's findings are
+        // ~100 KB: growing a fresh one copied them over and over), then
+        // copied out once at their size.
+        r.findings = SCRATCH.with_borrow_mut(|buf| {
+            buf.clear();
+            for f in &report.findings {
+                if !buf.is_empty() {
+                    buf.push(b',');
+                }
+                finding(buf, f, file, &file_json);
             }
-            finding(&mut buf, f, file, &file_json);
-        }
-        r.findings = into_string(buf);
+            into_string(buf.clone())
+        });
         let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 96));
         for c in &report.classifications {
             if !buf.is_empty() {
@@ -400,6 +462,42 @@ mod tests {
         let mut out = Vec::new();
         doc.write(&mut out).unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The same rule path from two projects (two rulesets of one name) with
+    /// different texts: each finding shows its own, not the first one cached.
+    #[test]
+    fn a_rules_cached_parts_are_used_only_while_they_are_the_same() {
+        let source = cadrage_engine::Source::new("p.cadrage", "scenario s {}\n");
+        let rules = cadrage_engine::Source::new("r.cadrage", "ruleset local\nrule r {}\n");
+        let loc = |src: &std::sync::Arc<cadrage_engine::Source>, at: usize| {
+            Loc::new(src, cadrage_syntax::Span::new(at, at + 1))
+        };
+        let rule = |help: &str, related_at: usize| {
+            let mut f = Finding::engine(cadrage_engine::EngineCode::Io, loc(&source, 0), "m");
+            f.code = cadrage_engine::Code::Rule(cadrage_engine::RulePath { ruleset: "local".into(), rule: "r".into() });
+            f.help = Some(help.into());
+            f.related =
+                vec![cadrage_engine::Related { loc: loc(&rules, related_at), message: "rule defined here".into() }];
+            f
+        };
+        let render = |f: &Finding| {
+            let mut buf = Vec::new();
+            finding(&mut buf, f, "p.cadrage", "\"p.cadrage\"");
+            serde_json::from_slice::<serde_json::Value>(&buf).unwrap_or_default()
+        };
+        let (a, b, c) = (rule("first", 0), rule("second\nline", 0), rule("second\nline", 14));
+        for _ in 0..2 {
+            for (f, help, line) in
+                [(&a, "first", 1), (&b, "second\nline", 1), (&c, "second\nline", 2), (&a, "first", 1)]
+            {
+                let v = render(f);
+                assert_eq!(v["code"], "local.r");
+                assert_eq!(v["help"], help);
+                assert_eq!(v["related"][0]["span"]["start"]["line"], line, "{v}");
+                assert_eq!(v["related"][0]["file"], "r.cadrage");
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use cadrage_syntax::{CharPosition, LineIndex, Span, Utf16Position};
+use cadrage_syntax::{CharPosition, LineIndex, LineStarts, Span, Utf16Position};
 
 /// One source text: a file on disk, an open editor buffer, or an embedded ruleset.
 #[derive(Debug)]
@@ -11,13 +11,26 @@ pub struct Source {
     pub name: String,
     pub text: Arc<str>,
     line_index: OnceLock<LineIndex>,
+    /// Enough for lines and columns in scalar values, and cheaper to build.
+    line_starts: OnceLock<LineStarts>,
     /// Does the text hold a `\r` (see `read_span`)?
     has_cr: OnceLock<bool>,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<Source> {
-        Arc::new(Source { name: name.into(), text: text.into(), line_index: OnceLock::new(), has_cr: OnceLock::new() })
+        Arc::new(Source {
+            name: name.into(),
+            text: text.into(),
+            line_index: OnceLock::new(),
+            line_starts: OnceLock::new(),
+            has_cr: OnceLock::new(),
+        })
+    }
+
+    /// 1-based line and column in Unicode scalar values (JSON, SARIF, terminals).
+    pub fn char_position(&self, offset: usize) -> CharPosition {
+        self.line_starts.get_or_init(|| LineStarts::new(&self.text)).char_position(&self.text, offset)
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -69,11 +82,11 @@ impl Loc {
     }
 
     pub fn start(&self) -> CharPosition {
-        self.source.line_index().char_position(self.span.start as usize)
+        self.source.char_position(self.span.start as usize)
     }
 
     pub fn end(&self) -> CharPosition {
-        self.source.line_index().char_position(self.span.end as usize)
+        self.source.char_position(self.span.end as usize)
     }
 
     pub fn utf16_start(&self) -> Utf16Position {

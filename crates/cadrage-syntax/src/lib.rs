@@ -20,7 +20,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 pub use ast::SourceFile;
-pub use span::{CharPosition, LineIndex, Span, Utf16Position};
+pub use span::{CharPosition, LineIndex, LineStarts, Span, Utf16Position};
 
 #[derive(Parser)]
 #[grammar = "../../grammar/cadrage.pest"]

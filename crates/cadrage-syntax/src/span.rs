@@ -167,6 +167,40 @@ impl LineIndex {
     }
 }
 
+/// Where each line starts, and nothing else: the cheap index for 1-based
+/// lines and columns in Unicode scalar values (JSON, SARIF, terminals).
+/// [`LineIndex`] also records every non-ASCII character for UTF-16, which
+/// cost more than all the positions of a JSON check; this one is one
+/// `memchr` pass, and a column counts the characters before it on its line.
+/// The same positions as [`LineIndex::char_position`] (a property test holds it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineStarts {
+    starts: Vec<u32>,
+}
+
+impl LineStarts {
+    pub fn new(text: &str) -> LineStarts {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
+        LineStarts { starts }
+    }
+
+    /// 1-based line and 1-based column in Unicode scalar values of `offset`
+    /// in `text` (the text this index was built from): an offset inside a
+    /// character counts as its start, one past the end as the end.
+    pub fn char_position(&self, text: &str, offset: usize) -> CharPosition {
+        let mut off = offset.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s as usize <= off).saturating_sub(1);
+        let start = self.starts.get(line).map_or(0, |&s| s as usize);
+        let column = text.get(start..off).map_or(0, |t| t.chars().count());
+        CharPosition { line: clamp_u32(line + 1), column: clamp_u32(column + 1) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +224,21 @@ mod tests {
         // An offset inside a character is snapped to its start.
         assert_eq!(idx.char_position(4), CharPosition { line: 2, column: 1 });
         assert_eq!(idx.char_position(1000), CharPosition { line: 3, column: 1 });
+    }
+
+    proptest::proptest! {
+        /// The cheap index gives the same positions as the full one, at every
+        /// offset (inside characters and past the end included) of texts
+        /// with multi-byte characters, CR LF and empty lines.
+        #[test]
+        fn line_starts_agree_with_the_line_index(
+            text in proptest::string::string_regex("([a\\né🚀\\r\\t]|\r\n|\\u{10FFFF}){0,40}").unwrap_or_else(|e| panic!("{e}"))
+        ) {
+            let full = LineIndex::new(&text);
+            let cheap = LineStarts::new(&text);
+            for offset in 0..=text.len() + 2 {
+                proptest::prop_assert_eq!(cheap.char_position(&text, offset), full.char_position(offset), "offset {}", offset);
+            }
+        }
     }
 }

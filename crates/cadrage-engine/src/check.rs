@@ -416,7 +416,7 @@ impl<'p> FileCheck<'p> {
         let mut file_slots: Vec<Option<Finding>> = file_findings.into_iter().map(Some).collect();
         let mut item_slots: Vec<Vec<Option<Finding>>> = Vec::with_capacity(items.len());
         let mut allowed: Vec<AllowedFinding> = Vec::new();
-        let mut classifications: Vec<Classification> = Vec::new();
+        let mut classifications: Vec<Classification> = Vec::with_capacity(items.len());
         let mut scenarios: Vec<ScenarioInfo> = Vec::new();
         let mut scenario_count = 0;
         for item in items {
@@ -656,7 +656,8 @@ impl<'p> Checker<'p> {
         origin: FactOrigin,
         scenario: Option<&SmolStr>,
     ) -> BlockFacts<'a> {
-        let mut out: Vec<(DimId, Slot, &'a ast::Fact)> = Vec::new();
+        // A block states a handful of facts: one allocation for all of them.
+        let mut out: Vec<(DimId, Slot, &'a ast::Fact)> = Vec::with_capacity(8);
         for fact in facts {
             let Some(dim) = self.fact_key(ctx, &fact.key, scenario) else { continue };
             if let Some((_, _, first)) = out.iter().find(|(d, _, _)| *d == dim) {
@@ -754,7 +755,6 @@ impl<'p> Checker<'p> {
                 let is_model = dim == MODEL;
                 let mut set = ValueSet::empty();
                 let mut unknown = false;
-                let mut kept: Vec<&ast::Name> = Vec::new();
                 for n in names {
                     match d.value_index(&n.text) {
                         Some(i) => {
@@ -769,7 +769,6 @@ impl<'p> Checker<'p> {
                                 continue;
                             }
                             set.insert(i);
-                            kept.push(n);
                         }
                         None => {
                             unknown = true;
@@ -1255,7 +1254,7 @@ struct MsgEnv<'a, 'f> {
 
 impl MsgEnv<'_, '_> {
     fn render(&self, t: &Template, expected: Option<&[ValueSet]>) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(128);
         for (i, piece) in t.pieces.iter().enumerate() {
             let mid = i > 0;
             match piece {

@@ -27,7 +27,7 @@ use crate::strings;
 /// items, or gives up: `None` means "ask pest".
 pub(crate) fn parse(region: &str, base: usize) -> Option<Vec<Item>> {
     let mut r = Reader { text: region, bytes: region.as_bytes(), pos: 0, base };
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(region.len() / 256 + 1);
     loop {
         r.trivia();
         if r.pos >= r.bytes.len() {
@@ -293,7 +293,7 @@ impl<'t> Reader<'t> {
     fn scenario(&mut self, start: usize) -> Option<Scenario> {
         let (name, title) = self.header("scenario")?;
         let open = self.open()?;
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(8);
         let close = loop {
             match self.next_in_block()? {
                 Err(close) => break close,
@@ -308,7 +308,7 @@ impl<'t> Reader<'t> {
     fn plan(&mut self, start: usize) -> Option<Plan> {
         let (name, title) = self.header("plan")?;
         let open = self.open()?;
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(8);
         let close = loop {
             match self.next_in_block()? {
                 Err(close) => break close,
@@ -325,7 +325,7 @@ impl<'t> Reader<'t> {
         let start = self.pos;
         let (name, title) = self.header("phase")?;
         let open = self.open()?;
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(8);
         let close = loop {
             match self.next_in_block()? {
                 Err(close) => break close,

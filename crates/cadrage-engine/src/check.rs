@@ -581,7 +581,10 @@ impl<'p> Checker<'p> {
 
     /// Scenario, plan and phase names are unique in a file.
     fn check_names(&mut self, syntax: &ast::SourceFile) {
-        let mut seen: HashMap<SmolStr, (Span, &'static str)> = HashMap::new();
+        // Every scenario, plan and phase name of the file: foldhash (seeded
+        // per process) instead of SipHash, sized once (3 % of a check).
+        let mut seen: HashMap<SmolStr, (Span, &'static str), foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(syntax.items.len() * 2, foldhash::fast::RandomState::default());
         let mut check = |this: &mut Self, name: &ast::Name, what: &'static str| {
             if let Some((first, first_what)) = seen.get(&name.text) {
                 let f = Finding::engine(
@@ -1242,7 +1245,7 @@ pub fn insertion_in_block(text: &str, sc: &ast::Scenario, statement: &str) -> (u
     let open = sc.braces.open.end as usize;
     let line_start = text.get(..sc.span.start as usize).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
     let indent: String = text.get(line_start..).unwrap_or("").chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-    (open, format!("\n{indent}  {statement}"))
+    (open, ["\n", &indent, "  ", statement].concat())
 }
 
 /// What a message's placeholders read from.

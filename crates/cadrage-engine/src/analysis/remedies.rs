@@ -139,7 +139,7 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
                     let names = ctx.models_names(alts.get(a)?);
                     let text = names.join(" + ");
                     Remedy {
-                        title: format!("choose {text}"),
+                        title: ["choose ", &text].concat(),
                         dim: "model".into(),
                         fix: edit(ctx, facts, MODEL, &text, place),
                         values: Some(names),
@@ -159,7 +159,7 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
                 Change::Value(dim, i) => {
                     let (d, v) = ctx.dims.get(dim).and_then(|d| Some((d, d.values.get(i)?)))?;
                     Remedy {
-                        title: format!("if `{}` were `{}` this would pass", d.name, v.name),
+                        title: ["if `", &d.name, "` were `", &v.name, "` this would pass"].concat(),
                         dim: d.name.clone(),
                         values: Some(vec![v.name.clone()]),
                         new_findings,
@@ -347,14 +347,15 @@ fn edit(ctx: &Context, facts: &[Option<FactRef<'_>>], dim: DimId, text: &str, pl
     let name = ctx.dims.get(dim).map(|d| d.name.clone()).unwrap_or_default();
     match facts.get(dim).and_then(Option::as_ref) {
         Some(f) if f.own => Fix {
-            title: format!("set `{name}` to {text}"),
+            title: ["set `", &name, "` to ", text].concat(),
             replacement: text.to_string(),
             loc: Loc::new(place.source, f.fact.value.span()),
         },
         _ => {
-            let (at, insert) = insertion_in_block(&place.source.text, place.scenario, &format!("{name} {text}"));
+            let statement = [&name, " ", text].concat();
+            let (at, insert) = insertion_in_block(&place.source.text, place.scenario, &statement);
             Fix {
-                title: format!("add `{name} {text}`"),
+                title: ["add `", &statement, "`"].concat(),
                 replacement: insert,
                 loc: Loc::new(place.source, cadrage_syntax::Span::new(at, at)),
             }

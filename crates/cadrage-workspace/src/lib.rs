@@ -123,6 +123,21 @@ pub fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// [`canonical`] for a file, resolving each folder once: the files of a
+/// folder share its canonical path (one `realpath` per file was most of the
+/// start-up of a check of 1,000 files). A file that is itself a symbolic
+/// link is resolved whole.
+fn canonical_file(p: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
+    let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else { return canonical(p) };
+    if std::fs::symlink_metadata(p).map_or(true, |m| m.file_type().is_symlink()) {
+        return canonical(p);
+    }
+    let dir = dirs
+        .entry(parent.to_path_buf())
+        .or_insert_with(|| canonical(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }));
+    dir.join(name)
+}
+
 /// A path for people: relative to the current folder when below it.
 fn for_people(abs: &Path, cwd: &Path) -> String {
     match abs.strip_prefix(cwd) {
@@ -138,8 +153,9 @@ pub fn load(files: Vec<(String, PathBuf)>) -> Result<Loaded, ToolError> {
     let mut config_of_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut projects: BTreeMap<Option<PathBuf>, Arc<Project>> = BTreeMap::new();
     let mut targets = Vec::with_capacity(files.len());
+    let mut canonical_dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (display_name, path) in files {
-        let abs = canonical(&path);
+        let abs = canonical_file(&path, &mut canonical_dirs);
         let dir = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| cwd.clone());
         let config = find_config(&dir, &mut config_of_dir);
         let project = match projects.get(&config) {
@@ -246,4 +262,44 @@ pub fn project_here() -> Result<Project, ToolError> {
     let mut cache = HashMap::new();
     let config = find_config(&cwd, &mut cache);
     load_project(config.as_deref(), &cwd, &|_| None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used, reason = "tests report failures by panicking")]
+
+    use super::*;
+
+    /// Resolving folders once gives the same paths as `realpath` per file,
+    /// for plain files, `..` in the path, and files that are symbolic links.
+    #[test]
+    fn canonical_files_are_the_canonical_paths() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/b")).expect("folders");
+        std::fs::create_dir_all(root.join("elsewhere")).expect("folders");
+        std::fs::write(root.join("a/b/x.cadrage"), "").expect("file");
+        std::fs::write(root.join("elsewhere/real.cadrage"), "").expect("file");
+        let mut paths = vec![root.join("a/b/x.cadrage"), root.join("a/b/../b/x.cadrage"), root.join("a/b/../b")];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("elsewhere/real.cadrage"), root.join("a/b/link.cadrage"))
+                .expect("file link");
+            std::os::unix::fs::symlink(root.join("a/b"), root.join("dirlink")).expect("folder link");
+            paths.push(root.join("a/b/link.cadrage"));
+            paths.push(root.join("dirlink/x.cadrage"));
+            paths.push(root.join("dirlink/link.cadrage"));
+        }
+        let mut dirs = HashMap::new();
+        for _ in 0..2 {
+            for p in &paths {
+                assert_eq!(canonical_file(p, &mut dirs), canonical(p), "{}", p.display());
+            }
+        }
+        #[cfg(unix)]
+        assert_eq!(
+            canonical_file(&root.join("a/b/link.cadrage"), &mut dirs),
+            canonical(&root.join("elsewhere/real.cadrage"))
+        );
+    }
 }

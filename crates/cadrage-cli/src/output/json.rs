@@ -245,7 +245,7 @@ impl Renderer for Json {
             }
             into_string(buf.clone())
         });
-        let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 96));
+        let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 160));
         for c in &report.classifications {
             if !buf.is_empty() {
                 buf.push(b',');
@@ -253,14 +253,17 @@ impl Renderer for Json {
             buf.extend_from_slice(b"{\"file\":");
             buf.extend_from_slice(file_json.as_bytes());
             buf.extend_from_slice(b",\"scenario\":");
-            let _ = serde_json::to_writer(&mut buf, c.scenario.as_str());
+            string(&mut buf, &c.scenario);
             buf.extend_from_slice(b",\"expected\":");
-            let expected: Option<Vec<Vec<&str>>> =
-                c.expected.as_ref().map(|alts| alts.iter().map(|a| a.iter().map(|m| m.as_str()).collect()).collect());
-            let _ = serde_json::to_writer(&mut buf, &expected);
+            match &c.expected {
+                Some(alts) => list(&mut buf, alts, |buf, a| strings(buf, a.iter().map(|m| m.as_str()))),
+                None => buf.extend_from_slice(b"null"),
+            }
             buf.extend_from_slice(b",\"chosen\":");
-            let chosen: Option<Vec<&str>> = c.chosen.as_ref().map(|v| v.iter().map(|m| m.as_str()).collect());
-            let _ = serde_json::to_writer(&mut buf, &chosen);
+            match &c.chosen {
+                Some(v) => strings(&mut buf, v.iter().map(|m| m.as_str())),
+                None => buf.extend_from_slice(b"null"),
+            }
             buf.push(b'}');
         }
         r.classifications = into_string(buf);

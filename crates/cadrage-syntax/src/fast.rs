@@ -58,8 +58,21 @@ fn is_ident_start(b: u8) -> bool {
 }
 
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+    IDENT_CHAR.get(usize::from(b)).copied().unwrap_or(false)
 }
+
+/// `[a-z0-9_]` as a table: one load per byte of every name.
+#[allow(clippy::indexing_slicing, reason = "b < 256, and `get_mut` is not const")]
+static IDENT_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
+        b += 1;
+    }
+    t
+};
 
 fn is_keyword(word: &str) -> bool {
     // The grammar's keywords (`crate::KEYWORDS`), as a match the compiler

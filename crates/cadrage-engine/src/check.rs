@@ -246,7 +246,7 @@ fn place(f: &Finding) -> (&str, u32, u32) {
 
 /// The same code, as `sort_key` compares codes (written out).
 fn same_code(a: &Finding, b: &Finding) -> bool {
-    a.code == b.code || a.code.to_string() == b.code.to_string()
+    a.code == b.code || a.code.cmp_written(&b.code).is_eq()
 }
 
 /// Where a finding of a file's report comes from: the findings about the
@@ -390,12 +390,7 @@ impl<'p> FileCheck<'p> {
         let mut all: Vec<(FindingRef, &Finding)> = all.collect();
         // As `Finding::sort_key` orders them, stable; the codes are written
         // out only to order findings at the same place.
-        all.sort_by(|(_, a), (_, b)| {
-            place(a).cmp(&place(b)).then_with(|| match same_code(a, b) {
-                true => std::cmp::Ordering::Equal,
-                false => a.code.to_string().cmp(&b.code.to_string()),
-            })
-        });
+        all.sort_by(|(_, a), (_, b)| a.cmp_sort_key(b));
         let mut out: Vec<FindingRef> = Vec::with_capacity(all.len());
         let mut last: Option<&Finding> = None;
         for (r, f) in &all {
@@ -433,7 +428,7 @@ impl<'p> FileCheck<'p> {
                 FindingRef::Item(item, i) => item_slots.get_mut(item)?.get_mut(i)?.take(),
             })
             .collect();
-        allowed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        allowed.sort_by(|a, b| a.finding.cmp_sort_key(&b.finding));
         let report =
             FileReport { source: Arc::clone(ck.source), findings, allowed, classifications, scenarios: scenario_count };
         Analysis { report, syntax, context, local_rulesets, scenarios }

@@ -151,6 +151,26 @@ impl fmt::Display for Code {
     }
 }
 
+impl Code {
+    /// The code written out, in pieces: `["ruleset", ".", "rule"]` or
+    /// `["cadrage::", "name", ""]`.
+    fn pieces(&self) -> [&str; 3] {
+        match self {
+            Code::Rule(p) => [&p.ruleset, ".", &p.rule],
+            Code::Engine(c) => ["cadrage::", c.name(), ""],
+        }
+    }
+
+    /// Orders codes as their written-out forms (`to_string()`) compare,
+    /// without writing them out.
+    pub fn cmp_written(&self, other: &Code) -> std::cmp::Ordering {
+        fn bytes(c: &Code) -> impl Iterator<Item = u8> + '_ {
+            c.pieces().into_iter().flat_map(str::bytes)
+        }
+        bytes(self).cmp(bytes(other))
+    }
+}
+
 /// `ruleset.rule`: where a rule was first defined.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RulePath {
@@ -273,6 +293,15 @@ impl Finding {
     }
 
     /// The order findings are printed in: file, then offset, then code.
+    /// Orders findings as [`Finding::sort_key`] does, without writing codes out.
+    pub fn cmp_sort_key(&self, other: &Finding) -> std::cmp::Ordering {
+        let same_file = std::sync::Arc::ptr_eq(&self.loc.source, &other.loc.source);
+        let file = if same_file { std::cmp::Ordering::Equal } else { self.loc.source.name.cmp(&other.loc.source.name) };
+        file.then(self.loc.span.start.cmp(&other.loc.span.start))
+            .then(self.loc.span.end.cmp(&other.loc.span.end))
+            .then_with(|| self.code.cmp_written(&other.code))
+    }
+
     pub fn sort_key(&self) -> (&str, u32, u32, String) {
         (&self.loc.source.name, self.loc.span.start, self.loc.span.end, self.code.to_string())
     }
@@ -400,4 +429,52 @@ impl Counts {
 /// Keeps `Arc<Source>` out of the way for callers that only have a source.
 pub fn loc(source: &Arc<Source>, span: cadrage_syntax::Span) -> Loc {
     Loc::new(source, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadrage_syntax::Span;
+
+    fn rule(ruleset: &str, rule: &str) -> Code {
+        Code::Rule(RulePath { ruleset: ruleset.into(), rule: rule.into() })
+    }
+
+    /// Codes and findings order as their written-out sort keys do, codes
+    /// that write out alike (`a.b` + `c`, `a` + `b.c`) included.
+    #[test]
+    fn written_order_without_writing() {
+        let mut codes: Vec<Code> = EngineCode::ALL.iter().map(|c| Code::Engine(*c)).collect();
+        codes.extend([
+            rule("a.b", "c"),
+            rule("a", "b.c"),
+            rule("a", "b"),
+            rule("cadrage", "x"),
+            rule("cadrage:", "zz"),
+            rule("management", "state_the_purpose"),
+            rule("", ""),
+        ]);
+        for a in &codes {
+            for b in &codes {
+                assert_eq!(a.cmp_written(b), a.to_string().cmp(&b.to_string()), "{a} {b}");
+            }
+        }
+        let one = Source::new("b.cadrage", "scenario x {}\n");
+        let other = Source::new("a.cadrage", "scenario x {}\n");
+        let mut findings = Vec::new();
+        for source in [&one, &other] {
+            for span in [Span::new(0, 8), Span::new(0, 3), Span::new(9, 10)] {
+                for code in &codes {
+                    let mut f = Finding::engine(EngineCode::Io, Loc::new(source, span), "m");
+                    f.code = code.clone();
+                    findings.push(f);
+                }
+            }
+        }
+        for a in &findings {
+            for b in &findings {
+                assert_eq!(a.cmp_sort_key(b), a.sort_key().cmp(&b.sort_key()));
+            }
+        }
+    }
 }

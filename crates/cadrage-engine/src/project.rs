@@ -137,7 +137,7 @@ impl ProjectBuilder {
             }
         }
         for file in &mut project.files {
-            file.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            file.findings.sort_by(|a, b| a.cmp_sort_key(b));
         }
         project
     }

@@ -129,53 +129,55 @@ pub(crate) struct Place<'a> {
 /// same facts share it, and only the edits are written for each.
 pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize, place: &Place<'_>) -> Vec<Remedy> {
     let plan = ctx.remedy_memo.get_or_search(rule, facts, || search(ctx, facts, rule));
-    let name_of = |i: usize| ctx.rules.get(i).map(|r| r.def.path.to_string()).unwrap_or_default();
     plan.iter()
-        .filter_map(|c| {
-            let new_findings = c.new.iter().map(|&i| name_of(i)).collect();
-            Some(match c.change {
-                Change::Model(a) => {
-                    let CConclusion::Expect(alts) = &ctx.rules.get(rule)?.conclusion else { return None };
-                    let names = ctx.models_names(alts.get(a)?);
-                    let text = names.join(" + ");
-                    Remedy {
-                        title: ["choose ", &text].concat(),
-                        dim: "model".into(),
-                        fix: edit(ctx, facts, MODEL, &text, place),
-                        values: Some(names),
-                        new_findings,
-                    }
-                }
-                Change::State(dim) => {
-                    let d = ctx.dims.get(dim)?;
-                    Remedy {
-                        title: format!("state `{}`", d.name),
-                        dim: d.name.clone(),
-                        values: None,
-                        new_findings,
-                        fix: edit(ctx, facts, dim, "\"...\"", place),
-                    }
-                }
-                Change::Value(dim, i) => {
-                    let (d, v) = ctx.dims.get(dim).and_then(|d| Some((d, d.values.get(i)?)))?;
-                    Remedy {
-                        title: ["if `", &d.name, "` were `", &v.name, "` this would pass"].concat(),
-                        dim: d.name.clone(),
-                        values: Some(vec![v.name.clone()]),
-                        new_findings,
-                        fix: edit(ctx, facts, dim, &v.name, place),
-                    }
-                }
-            })
+        .map(|p| Remedy {
+            title: p.title.clone(),
+            dim: p.dim_name.clone(),
+            values: p.values.clone(),
+            new_findings: p.new_findings.clone(),
+            fix: edit(ctx, facts, p.dim, &p.text, place),
         })
         .collect()
 }
 
-/// One change that clears a finding, and the other rules' findings it brings.
+/// One change that clears a finding, and the other rules' findings it
+/// brings; with what its remedy says, the same for every scenario (only
+/// the edit depends on where the scenario states its facts).
 #[derive(Debug)]
 pub(crate) struct Planned {
-    change: Change,
     new: Vec<usize>,
+    title: String,
+    dim_name: SmolStr,
+    values: Option<Vec<SmolStr>>,
+    new_findings: Vec<String>,
+    /// The dimension the edit changes, and the text it writes.
+    dim: DimId,
+    text: String,
+}
+
+impl Planned {
+    fn new(ctx: &Context, rule: usize, change: Change, new: Vec<usize>) -> Option<Planned> {
+        let new_findings = new.iter().filter_map(|&i| Some(ctx.rules.get(i)?.def.path.to_string())).collect();
+        let (title, dim, dim_name, values, text) = match change {
+            Change::Model(a) => {
+                let CConclusion::Expect(alts) = &ctx.rules.get(rule)?.conclusion else { return None };
+                let names = ctx.models_names(alts.get(a)?);
+                let text = names.join(" + ");
+                (["choose ", &text].concat(), MODEL, SmolStr::new_static("model"), Some(names), text)
+            }
+            Change::State(dim) => {
+                let d = ctx.dims.get(dim)?;
+                (format!("state `{}`", d.name), dim, d.name.clone(), None, "\"...\"".to_string())
+            }
+            Change::Value(dim, i) => {
+                let d = ctx.dims.get(dim)?;
+                let v = d.values.get(i)?;
+                let title = ["if `", &d.name, "` were `", &v.name, "` this would pass"].concat();
+                (title, dim, d.name.clone(), Some(vec![v.name.clone()]), v.name.to_string())
+            }
+        };
+        Some(Planned { new, title, dim_name, values, new_findings, dim, text })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -234,7 +236,7 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
         CConclusion::Expect(alts) => {
             for (a, alt) in alts.iter().enumerate() {
                 if let Some(new) = try_change(MODEL, Slot::Values(alt.clone())) {
-                    direct.push(Planned { change: Change::Model(a), new });
+                    direct.extend(Planned::new(ctx, rule, Change::Model(a), new));
                 }
             }
         }
@@ -244,7 +246,7 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
             if let [dim] = missing.as_slice() {
                 if ctx.dims.get(*dim).is_some_and(|d| d.kind == ast::DimensionKind::Text) {
                     if let Some(new) = try_change(*dim, Slot::Text(String::new())) {
-                        direct.push(Planned { change: Change::State(*dim), new });
+                        direct.extend(Planned::new(ctx, rule, Change::State(*dim), new));
                     }
                 }
             }
@@ -253,7 +255,7 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
     }
     // Single changes that clear the finding: (dimension, value, the other
     // findings they bring), kept only for the best few.
-    let mut singles: Vec<Planned> = Vec::new();
+    let mut singles: Vec<(DimId, usize, Vec<usize>)> = Vec::new();
     if direct.is_empty() || !direct.iter().any(|p| p.new.is_empty()) {
         // Single changes of an enumerated fact, in dimension order.
         // A fact no rule reads, and no `require` asks for, changes no finding.
@@ -275,15 +277,17 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
                     continue;
                 }
                 if let Some(new) = try_change(dim, Slot::Values(set)) {
-                    singles.push(Planned { change: Change::Value(dim, i), new });
+                    singles.push((dim, i, new));
                 }
             }
         }
     }
     // Then single changes, those that bring no other finding first (stable: dimension order).
-    singles.sort_by_key(|p| p.new.len());
+    singles.sort_by_key(|(_, _, new)| new.len());
     let room = MAX_REMEDIES.saturating_sub(direct.len());
-    direct.extend(singles.into_iter().take(room));
+    for (dim, i, new) in singles.into_iter().take(room) {
+        direct.extend(Planned::new(ctx, rule, Change::Value(dim, i), new));
+    }
     direct.truncate(MAX_REMEDIES);
     direct
 }
@@ -373,7 +377,15 @@ mod tests {
         let searches = std::cell::Cell::new(0);
         let search = || {
             searches.set(searches.get() + 1);
-            vec![Planned { change: Change::Value(1, 2), new: vec![3] }]
+            vec![Planned {
+                new: vec![3],
+                title: "t".into(),
+                dim_name: "d".into(),
+                values: None,
+                new_findings: Vec::new(),
+                dim: 1,
+                text: "x".into(),
+            }]
         };
         let a = memo.get_or_search(0, &[None], search);
         let b = memo.get_or_search(0, &[None], search);

@@ -18,6 +18,12 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 
+// The allocator of the `cadrage` binary (crates/cadrage-cli/src/main.rs), so
+// that the figures are the shipped program's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use cadrage_engine::{CheckOptions, Project, Source};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 

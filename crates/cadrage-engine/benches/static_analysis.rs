@@ -3,6 +3,12 @@
 
 use std::hint::black_box;
 
+// The allocator of the `cadrage` binary (crates/cadrage-cli/src/main.rs), so
+// that the figures are the shipped program's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use cadrage_engine::analysis::check_ruleset;
 use cadrage_engine::{Project, Source};
 use criterion::{Criterion, criterion_group, criterion_main};

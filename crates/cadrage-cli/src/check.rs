@@ -94,10 +94,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
 }
 
 /// Standard output as a plain file (a duplicate of its descriptor, sharing
-/// its offset): Rust's `Stdout` is line-buffered and looks for a line break
-/// in every byte written through it, 2 % of a large JSON check, and a file
-/// lets the spilled JSON lists be copied by the kernel. `None` when the
-/// descriptor cannot be duplicated (then `Stdout` is used).
+/// its offset and mode): Rust's `Stdout` is line-buffered and looks for a
+/// line break in every byte written through it, 2 % of a large JSON check.
+/// `None` when the descriptor cannot be duplicated (then `Stdout` is used).
 fn stdout_file() -> Option<std::fs::File> {
     #[cfg(unix)]
     {

@@ -252,7 +252,7 @@ mod tests {
     use std::fmt::Write as _;
     use std::path::Path;
 
-    use cadrage_syntax::testing::edit;
+    use cadrage_syntax::testing::{EDIT_SNIPPETS, edit};
 
     use cadrage_engine::check::AllowedFinding;
     use cadrage_engine::{Finding, Loc};
@@ -386,39 +386,6 @@ mod tests {
         Ok(())
     }
 
-    const SNIPPETS: &[&str] = &[
-        " ",
-        "\n",
-        "\n\n",
-        "x",
-        "_2",
-        "}",
-        "{",
-        "\"",
-        "#",
-        "# note\n",
-        "scenario z { purpose announce }\n",
-        "scenario z { purpose announce  model community }\n",
-        "\nscenario sales_team_space { purpose performance }\n",
-        "plan p2 { phase ph { scenario s9 { purpose emerge } } }\n",
-        "  model community\n",
-        "  model socio_collaborative\n",
-        "  audience company\n",
-        "  purpose announce\n",
-        "  allow management.community_shows_results \"fine\" until 2026-01-01\n",
-        "  allow management.community_shows_results\n",
-        " kpi \"é 🚀\"",
-        "use management\n",
-        "use expertise\n",
-        ",",
-        "+",
-        "\"\"\"",
-        "ruleset r { }",
-        "phase p {",
-        "\t",
-        "é",
-    ];
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -428,7 +395,7 @@ mod tests {
         fn recheck_equals_a_whole_check_after_random_edits(
             file in 0usize..1000,
             long in any::<bool>(),
-            edits in prop::collection::vec((0usize..100_000, 0usize..40, prop::sample::select(SNIPPETS)), 1..6),
+            edits in prop::collection::vec((0usize..100_000, 0usize..40, prop::sample::select(EDIT_SNIPPETS)), 1..6),
         ) {
             let texts = texts();
             let mut text = if long { texts[texts.len() - 1].clone() } else { texts[file % texts.len()].clone() };

@@ -9,7 +9,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 
 use cadrage_syntax::ast::Item;
-use cadrage_syntax::testing::{edit, repository_files};
+use cadrage_syntax::testing::{EDIT_SNIPPETS, edit, repository_files};
 use cadrage_syntax::{parse, parse_fast_path, parse_with_pest};
 use proptest::prelude::*;
 
@@ -42,52 +42,6 @@ fn every_repository_file() {
     // Not vacuous: the examples and most of the corpus are plan files.
     assert!(fast >= 20, "only {fast} files took the fast path");
 }
-
-const SNIPPETS: &[&str] = &[
-    " ",
-    "\n",
-    "\t",
-    "\r\n",
-    "x",
-    "_2",
-    "9",
-    "X",
-    "}",
-    "{",
-    "\"",
-    "\"\"\"",
-    "#",
-    "# note\n",
-    ",",
-    "+",
-    ".",
-    "-",
-    "\\",
-    "\\n",
-    "\\q",
-    "é",
-    "🚀",
-    "model",
-    "model ",
-    "allow",
-    "allow m.r",
-    " by ",
-    " until ",
-    "2027-02-29",
-    "2028-02-29",
-    "scenario",
-    "scenario z { purpose announce }\n",
-    "plan ",
-    "phase p {",
-    "use management\n",
-    "ruleset r { }",
-    "rule",
-    "given",
-    "m.r",
-    "\"é\\u{e9}\"",
-    "\"\\u{d800}\"",
-    " \"\"\"\n  a\n  \"\"\"",
-];
 
 // ---------------------------------------------------------------- generated plans
 
@@ -229,7 +183,7 @@ proptest! {
     #[test]
     fn generated_plans_after_random_edits(
         text in file(),
-        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(SNIPPETS)), 1..4),
+        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(EDIT_SNIPPETS)), 1..4),
     ) {
         let mut text = text;
         for (at, del, ins) in edits {
@@ -241,7 +195,7 @@ proptest! {
     #[test]
     fn repository_files_after_random_edits(
         file in 0usize..1000,
-        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(SNIPPETS)), 1..4),
+        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(EDIT_SNIPPETS)), 1..4),
     ) {
         let files = repository_files();
         let mut text = files[file % files.len()].1.clone();

@@ -5,36 +5,8 @@
 
 use cadrage_syntax::incremental::reparse;
 use cadrage_syntax::parse;
-use cadrage_syntax::testing::{edit, repository_files};
+use cadrage_syntax::testing::{EDIT_SNIPPETS, edit, repository_files};
 use proptest::prelude::*;
-
-const SNIPPETS: &[&str] = &[
-    " ",
-    "\n",
-    "x",
-    "_2",
-    "}",
-    "{",
-    "\"",
-    "#",
-    "# note\n",
-    "scenario z { purpose announce }\n",
-    "plan ",
-    "scenario ",
-    "model community",
-    " kpi \"é 🚀\"",
-    "use management\n",
-    ",",
-    "+",
-    "(",
-    ")",
-    "\"\"\"",
-    "ruleset r { }",
-    "phase p {",
-    "\n#",
-    "#  ",
-    "\"\n",
-];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
@@ -42,7 +14,7 @@ proptest! {
     #[test]
     fn reparse_equals_parse_after_random_edits(
         file in 0usize..1000,
-        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(SNIPPETS)), 1..4),
+        edits in prop::collection::vec((0usize..100_000, 0usize..4, prop::sample::select(EDIT_SNIPPETS)), 1..4),
     ) {
         let files = repository_files();
         let mut text = files[file % files.len()].1.clone();

@@ -30,7 +30,11 @@ impl Source {
 
     /// 1-based line and column in Unicode scalar values (JSON, SARIF, terminals).
     pub fn char_position(&self, offset: usize) -> CharPosition {
-        self.line_starts.get_or_init(|| LineStarts::new(&self.text)).char_position(&self.text, offset)
+        self.line_starts().char_position(&self.text, offset)
+    }
+
+    fn line_starts(&self) -> &LineStarts {
+        self.line_starts.get_or_init(|| LineStarts::new(&self.text))
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -46,13 +50,12 @@ impl Source {
         if has_cr || offset > self.text.len() {
             return (0, 0);
         }
-        let index = self.line_index();
-        let line = index.char_position(offset).line.saturating_sub(1) as usize;
+        let line = self.char_position(offset).line.saturating_sub(1) as usize;
         // One line more than the context: miette looks at the line break
         // before an empty span at a line's start.
         let Some(first) = line.checked_sub(context + 1) else { return (0, 0) };
-        match u32::try_from(first).ok().and_then(|l| index.line_span(l, &self.text)) {
-            Some(span) => (span.start as usize, first),
+        match self.line_starts().line_start(first) {
+            Some(start) => (start, first),
             None => (0, 0),
         }
     }

@@ -146,18 +146,6 @@ impl LineIndex {
         off as usize
     }
 
-    /// The byte range of a 0-based line, without its line break.
-    pub fn line_span(&self, line: u32, text: &str) -> Option<Span> {
-        let r = self.inner.line(line)?;
-        let start = u32::from(r.start()) as usize;
-        let mut end = u32::from(r.end()) as usize;
-        let bytes = text.as_bytes();
-        while end > start && matches!(bytes.get(end - 1), Some(b'\n') | Some(b'\r')) {
-            end -= 1;
-        }
-        Some(Span::new(start, end))
-    }
-
     pub fn len(&self) -> usize {
         self.len as usize
     }
@@ -198,6 +186,11 @@ impl LineStarts {
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
         let column = text.get(start..off).map_or(0, |t| t.chars().count());
         CharPosition { line: clamp_u32(line + 1), column: clamp_u32(column + 1) }
+    }
+
+    /// The byte offset where a 0-based line starts; `None` past the last line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).map(|&s| s as usize)
     }
 }
 

@@ -10,7 +10,7 @@ use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Proj
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, FailOn, Format};
-use crate::output::{Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
+use crate::output::{Output, Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
 use cadrage_workspace::{self as workspace, ToolError};
 
 /// One unit of output: a checked file, or a project ruleset file with
@@ -139,18 +139,17 @@ impl Sink<'_> {
         }
     }
 
-    fn write_to(
-        self,
-        mut out: impl Write,
-        chunks: std::sync::mpsc::Receiver<Vec<Rendered>>,
-    ) -> Result<Counts, ToolError> {
+    fn write_to(self, out: impl Write, chunks: std::sync::mpsc::Receiver<Vec<Rendered>>) -> Result<Counts, ToolError> {
+        if matches!(self.format, Format::Json) {
+            return self.write_json(out, chunks);
+        }
+        // Writes do not fail: the first error is reported when the run ends.
+        let mut out = Output::new(out);
         let mut totals = Counts::default();
         let mut scenarios = 0usize;
         let mut allowed = 0usize;
         let mut allowed_lines = String::new();
         let mut parts: Vec<Rendered> = Vec::new();
-        let mut json = crate::output::json::Document::new(self.file_count, crate::output::json::SPOOL_LIMIT);
-        let spool_error = |e: std::io::Error| ToolError::Spool(e.to_string());
         for r in chunks.into_iter().flatten() {
             totals.merge(r.counts);
             scenarios += r.scenarios;
@@ -165,13 +164,12 @@ impl Sink<'_> {
                 Format::Github => {
                     let _ = out.write_all(r.findings.as_bytes());
                 }
-                Format::Json => json.add(r).map_err(spool_error)?,
-                Format::Sarif | Format::Junit => parts.push(r),
+                Format::Sarif | Format::Junit | Format::Json => parts.push(r),
             }
         }
         self.progress.finish();
         let (file_count, width) = (self.file_count, self.width);
-        match self.format {
+        let _ = match self.format {
             Format::Human => {
                 let human = Human::new(self.color, width);
                 if !allowed_lines.is_empty() {
@@ -179,31 +177,46 @@ impl Sink<'_> {
                     let _ = out.write_all(allowed_lines.as_bytes());
                     let _ = writeln!(out);
                 }
-                let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
+                out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
             }
-            Format::Json => {
-                if let Err(e) = json.write(&mut out) {
-                    // A closed pipe is not an error of the check; a temporary file that cannot be read back is.
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(spool_error(e));
-                    }
-                }
-            }
-            Format::Sarif => {
-                let _ = out.write_all(crate::output::sarif::document(self.projects, &parts).as_bytes());
-            }
-            Format::Junit => {
-                let _ = out.write_all(crate::output::junit::document(&parts).as_bytes());
-            }
+            Format::Sarif => out.write_all(crate::output::sarif::document(self.projects, &parts).as_bytes()),
+            Format::Junit => out.write_all(crate::output::junit::document(&parts).as_bytes()),
             Format::Github => {
                 // A plain line for the log; annotations are the commands above.
                 let human = Human::new(false, width);
-                let _ = out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes());
+                out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
             }
-        }
-        let _ = out.flush();
-        Ok(totals)
+            Format::Json => Ok(()),
+        };
+        out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
     }
+
+    /// The JSON document: its findings written as the chunks come.
+    fn write_json(
+        self,
+        out: impl Write,
+        chunks: std::sync::mpsc::Receiver<Vec<Rendered>>,
+    ) -> Result<Counts, ToolError> {
+        use crate::output::json::{Document, DocumentError, SPOOL_LIMIT};
+        let mut totals = Counts::default();
+        let mut doc = Document::start(out, self.file_count, SPOOL_LIMIT);
+        let ended = chunks.into_iter().flatten().try_for_each(|r| {
+            totals.merge(r.counts);
+            doc.add(r)
+        });
+        self.progress.finish();
+        match ended.and_then(|()| doc.finish()) {
+            Ok(_) => Ok(totals),
+            Err(DocumentError::Output(e)) => output_error(e, totals),
+            Err(DocumentError::Spool(e)) => Err(ToolError::Spool(e.to_string())),
+        }
+    }
+}
+
+/// A reader that stopped early (`| head`) is not an error of the check;
+/// any other failure to write the output is (exit 2).
+fn output_error(e: std::io::Error, totals: Counts) -> Result<Counts, ToolError> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(totals) } else { Err(ToolError::Output(e.to_string())) }
 }
 
 /// The lowest severity that fails the run (`None`: never).

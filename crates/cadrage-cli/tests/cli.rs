@@ -52,7 +52,9 @@ fn examples_json_output_has_the_documented_shape() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     let doc = json(&run);
     let keys: Vec<&str> = doc.as_object().expect("object").keys().map(String::as_str).collect();
-    assert_eq!(keys, ["version", "files", "scenarios", "findings", "classifications", "allowed", "summary"]);
+    // The findings are written as files are checked; what only the end of
+    // the run knows closes the document (docs/cli.md).
+    assert_eq!(keys, ["version", "files", "findings", "classifications", "allowed", "scenarios", "summary"]);
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["files"], 4);
     assert_eq!(doc["scenarios"], 11);
@@ -65,6 +67,60 @@ fn examples_json_output_has_the_documented_shape() {
         "finding keys in the documented order (a rule's finding has remedies)"
     );
     insta::assert_json_snapshot!("examples_json", doc);
+}
+
+/// A folder of `n` copies of the mistakes example: a JSON document larger
+/// than a pipe's buffer.
+fn many_mistakes(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = std::fs::read_to_string(root().join("examples/mistakes.cadrage")).expect("read example");
+    for i in 0..n {
+        // Scenario names are unique per file, so each copy is a file of its own.
+        std::fs::write(dir.path().join(format!("m{i:03}.cadrage")), &text).expect("write copy");
+    }
+    dir
+}
+
+/// A reader that stops early (`| head`) is not an error of the check: no
+/// message, and the exit status still says what the files hold.
+#[test]
+fn json_to_a_pipe_closed_early_is_not_an_error() {
+    use std::io::Read;
+    let dir = many_mistakes(300);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+        .args(["check", ".", "--format", "json", "--today", TODAY])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cadrage");
+    let mut head = [0u8; 32];
+    child.stdout.take().expect("stdout").read_exact(&mut head).expect("the document's first bytes");
+    // The pipe is closed here, long before the document's end.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(std::str::from_utf8(&head).expect("UTF-8"), "{\"version\":1,\"files\":300,\"findin");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Any other failure to write the output is an error (exit 2), in every
+/// format, not a truncated output passed off as a finished check.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_full_disk_fails_with_exit_2() {
+    let dir = many_mistakes(3);
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+            .args(["check", ".", "--format", format, "--today", TODAY])
+            .current_dir(dir.path())
+            .stdout(full)
+            .output()
+            .expect("run cadrage");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(stderr.contains("cannot write the output"), "{format}: {stderr}");
+    }
 }
 
 #[test]

@@ -62,9 +62,18 @@ pub enum ToolError {
     #[error("cannot keep the JSON output in a temporary file: {0}")]
     #[diagnostic(
         code(cadrage::io),
-        help("a large JSON document waits in temporary files until the run ends; set TMPDIR to a folder with room")
+        help(
+            "the lists after a large JSON document's findings wait in temporary files until the run ends; set TMPDIR to a folder with room"
+        )
     )]
     Spool(String),
+
+    #[error("cannot write the output: {0}")]
+    #[diagnostic(
+        code(cadrage::io),
+        help("the document on standard output is incomplete; check the disk or the pipe it goes to")
+    )]
+    Output(String),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

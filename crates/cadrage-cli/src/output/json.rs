@@ -315,66 +315,91 @@ fn code_string(code: &cadrage_engine::Code) -> String {
     }
 }
 
-/// The JSON document, put together as files are checked.
+/// The JSON document, written as files are checked.
 ///
-/// Its counts come first (`"scenarios"` before `"findings"`, the documented
-/// order), so the rendered lists wait for the end of the run. They wait in
-/// memory up to `limit` bytes each; past that, a list goes on in a temporary
-/// file, so that memory stays bounded however large the corpus (a check of
-/// a million scenarios writes about 600 MB of JSON).
-pub struct Document {
-    files: usize,
+/// The findings, most of the document, go to the output as each file's
+/// come, so they are never held; the two other lists (classifications,
+/// allowed findings) wait for the findings to end: in memory up to `limit`
+/// bytes each, then in a temporary file, so that memory stays bounded
+/// however large the corpus (a check of a million scenarios writes about
+/// 700 MB of JSON). The counts only the end of the run knows
+/// (`"scenarios"`, `"summary"`) close the document (docs/cli.md).
+pub struct Document<W: std::io::Write> {
+    out: super::Output<W>,
+    any_finding: bool,
     scenarios: usize,
     counts: cadrage_engine::Counts,
     allowed_count: usize,
-    findings: Spool,
     classifications: Spool,
     allowed: Spool,
 }
 
-/// 8 MiB per list: 10,000 scenarios (~7 MB of JSON) stay in memory; at
-/// 100,000 (~60 MB) the copy through a file costs ~30 ms and the peak
-/// memory stays at ~38 MiB instead of ~88 MiB, and stays there for larger
-/// corpora (docs/performance.md, "Memory").
+/// Why a document could not be written whole.
+#[derive(Debug)]
+pub enum DocumentError {
+    /// Writing the output (a closed pipe, a full disk).
+    Output(std::io::Error),
+    /// A temporary file that could not be written or read back.
+    Spool(std::io::Error),
+}
+
+/// 8 MiB per list: 10,000 scenarios (~1.9 MB of classifications) stay in
+/// memory; at 100,000 (~19 MB) the copy through a file costs a few
+/// milliseconds and the memory stays flat for larger corpora
+/// (docs/performance.md, "Memory").
 pub const SPOOL_LIMIT: usize = 8 << 20;
 
-impl Document {
-    pub fn new(files: usize, limit: usize) -> Document {
-        Document {
-            files,
+impl<W: std::io::Write> Document<W> {
+    /// Starts the document on `out` with what is known before any file is checked.
+    pub fn start(out: W, files: usize, limit: usize) -> Document<W> {
+        let mut doc = Document {
+            out: super::Output::new(out),
+            any_finding: false,
             scenarios: 0,
             counts: cadrage_engine::Counts::default(),
             allowed_count: 0,
-            findings: Spool::new(limit),
             classifications: Spool::new(limit),
             allowed: Spool::new(limit),
-        }
+        };
+        doc.emit(format!("{{\"version\":1,\"files\":{files},\"findings\":[").as_bytes());
+        doc
+    }
+
+    fn emit(&mut self, bytes: &[u8]) {
+        // `Output` keeps a write's error for `finish`.
+        let _ = self.out.write_all(bytes);
     }
 
     /// Adds one file's parts, in the order of the files.
-    pub fn add(&mut self, r: Rendered) -> std::io::Result<()> {
+    pub fn add(&mut self, r: Rendered) -> Result<(), DocumentError> {
         self.scenarios += r.scenarios;
         self.counts.merge(r.counts);
         self.allowed_count += r.allowed_count;
-        self.findings.push(r.findings)?;
-        self.classifications.push(r.classifications)?;
-        self.allowed.push(r.allowed)
+        if !r.findings.is_empty() {
+            if self.any_finding {
+                self.emit(b",");
+            }
+            self.emit(r.findings.as_bytes());
+            self.any_finding = true;
+        }
+        self.classifications.push(r.classifications).map_err(DocumentError::Spool)?;
+        self.allowed.push(r.allowed).map_err(DocumentError::Spool)
     }
 
-    /// Writes the whole document, as docs/cli.md describes, to `out`.
-    pub fn write(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let Document { files, scenarios, counts, allowed_count, findings, classifications, allowed } = self;
-        write!(out, "{{\"version\":1,\"files\":{files},\"scenarios\":{scenarios},\"findings\":[")?;
-        findings.copy_to(out)?;
-        out.write_all(b"],\"classifications\":[")?;
-        classifications.copy_to(out)?;
-        out.write_all(b"],\"allowed\":[")?;
-        allowed.copy_to(out)?;
-        writeln!(
+    /// Writes the rest of the document, as docs/cli.md describes, and
+    /// flushes it; returns the output.
+    pub fn finish(mut self) -> Result<W, DocumentError> {
+        self.emit(b"],\"classifications\":[");
+        let Document { mut out, scenarios, counts, allowed_count, classifications, allowed, .. } = self;
+        classifications.copy_to(&mut out)?;
+        let _ = out.write_all(b"],\"allowed\":[");
+        allowed.copy_to(&mut out)?;
+        let _ = writeln!(
             out,
-            "],\"summary\":{{\"error\":{},\"warning\":{},\"info\":{},\"hint\":{},\"allowed\":{allowed_count}}}}}",
+            "],\"scenarios\":{scenarios},\"summary\":{{\"error\":{},\"warning\":{},\"info\":{},\"hint\":{},\"allowed\":{allowed_count}}}}}",
             counts.error, counts.warning, counts.info, counts.hint
-        )
+        );
+        out.finish().map_err(DocumentError::Output)
     }
 }
 
@@ -423,19 +448,21 @@ impl Spool {
         Ok(())
     }
 
-    fn copy_to(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    /// Writes the list to `out`; the errors returned are the spool's
+    /// (`Output` keeps its own).
+    fn copy_to<W: std::io::Write>(self, out: &mut super::Output<W>) -> Result<(), DocumentError> {
         match self.file {
             Some(file) => {
-                let mut file = file.into_inner().map_err(|e| e.into_error())?;
-                std::io::Seek::rewind(&mut file)?;
-                copy_in_blocks(&mut file, out)?;
+                let mut file = file.into_inner().map_err(|e| DocumentError::Spool(e.into_error()))?;
+                std::io::Seek::rewind(&mut file).map_err(DocumentError::Spool)?;
+                copy_in_blocks(&mut file, out).map_err(DocumentError::Spool)?;
             }
             None => {
                 for (i, p) in self.parts.iter().enumerate() {
                     if i > 0 {
-                        out.write_all(b",")?;
+                        let _ = out.write_all(b",");
                     }
-                    out.write_all(p.as_bytes())?;
+                    let _ = out.write_all(p.as_bytes());
                 }
             }
         }
@@ -445,9 +472,9 @@ impl Spool {
 
 /// Copies `from` to `out` a mebibyte at a time through memory. Not
 /// `std::io::copy`, which hands two files to the kernel's `copy_file_range`:
-/// on ext4 that was ~40 ms for the 77 MB of a 100,000-scenario run against
-/// ~31 ms this way, at the very end of the run where nothing else overlaps
-/// it (docs/performance.md).
+/// on ext4 that was ~40 ms for the 77 MB of a 100,000-scenario run (when
+/// all the lists were spooled) against ~31 ms this way, at the very end of
+/// the run where nothing else overlaps it (docs/performance.md).
 fn copy_in_blocks(from: &mut std::fs::File, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let mut block = vec![0u8; 1 << 20];
     loop {
@@ -474,14 +501,17 @@ mod tests {
     }
 
     fn document(limit: usize) -> String {
-        let mut doc = Document::new(4, limit);
-        for r in
-            [part("{\"a\":1}", "{\"c\":\"é\"}"), part("", "{\"c\":2}"), part("{\"a\":2},{\"a\":3}", ""), part("", "")]
-        {
-            doc.add(r).unwrap_or_else(|e| panic!("{e}"));
+        let mut doc = Document::start(Vec::new(), 4, limit);
+        for r in [
+            part("", "{\"c\":0}"),
+            part("{\"a\":1}", "{\"c\":\"é\"}"),
+            part("", "{\"c\":2}"),
+            part("{\"a\":2},{\"a\":3}", ""),
+            part("", ""),
+        ] {
+            doc.add(r).unwrap_or_else(|e| panic!("{e:?}"));
         }
-        let mut out = Vec::new();
-        doc.write(&mut out).unwrap_or_else(|e| panic!("{e}"));
+        let out = doc.finish().unwrap_or_else(|e| panic!("{e:?}"));
         String::from_utf8(out).unwrap_or_default()
     }
 
@@ -526,9 +556,9 @@ mod tests {
         let in_memory = document(usize::MAX);
         assert_eq!(
             in_memory,
-            "{\"version\":1,\"files\":4,\"scenarios\":4,\"findings\":[{\"a\":1},{\"a\":2},{\"a\":3}],\
-             \"classifications\":[{\"c\":\"é\"},{\"c\":2}],\"allowed\":[],\
-             \"summary\":{\"error\":0,\"warning\":0,\"info\":0,\"hint\":0,\"allowed\":0}}\n"
+            "{\"version\":1,\"files\":4,\"findings\":[{\"a\":1},{\"a\":2},{\"a\":3}],\
+             \"classifications\":[{\"c\":0},{\"c\":\"é\"},{\"c\":2}],\"allowed\":[],\
+             \"scenarios\":5,\"summary\":{\"error\":0,\"warning\":0,\"info\":0,\"hint\":0,\"allowed\":0}}\n"
         );
         // Spilled from the first part, and after some parts in memory.
         assert_eq!(document(0), in_memory);

@@ -50,3 +50,85 @@ pub fn push_json<T: serde::Serialize>(out: &mut String, value: &T) {
         out.push_str(&s);
     }
 }
+
+/// Where a check writes its output: the first error is kept and nothing
+/// more is written after it, so that the run goes on (its exit status still
+/// says what the files hold) and the error is reported once, at the end,
+/// by [`Output::finish`].
+pub struct Output<W: std::io::Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> Output<W> {
+    pub fn new(inner: W) -> Output<W> {
+        Output { inner, error: None }
+    }
+
+    /// Flushes; the first error of any write, if there was one.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.inner),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Output<W> {
+    /// Never fails: an error is kept for [`Output::finish`].
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    /// Accepts `room` bytes, then fails as a full disk does.
+    struct Full {
+        written: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.written.len() + buf.len() > self.room {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            self.written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_first_write_error_is_kept_and_nothing_is_written_after_it() {
+        let mut out = super::Output::new(Full { written: Vec::new(), room: 4 });
+        for part in ["ab", "cde", "f"] {
+            assert!(out.write_all(part.as_bytes()).is_ok(), "writes never fail");
+        }
+        let err = out.finish().err().map(|e| e.raw_os_error());
+        assert_eq!(err, Some(Some(28)));
+        let mut out = super::Output::new(Full { written: Vec::new(), room: 4 });
+        assert!(out.write_all(b"ab").is_ok());
+        assert_eq!(out.finish().ok().map(|f| f.written), Some(b"ab".to_vec()));
+    }
+}

@@ -119,6 +119,11 @@ fn stdout_file() -> Option<std::fs::File> {
 /// stays small: ~5 MB of JSON at 100 scenarios per file.
 const CHUNK: usize = 64;
 
+/// The writer's buffer, for the small writes: a file's output (a JSON
+/// file's findings are ~70 KB) is larger and goes out directly, not copied
+/// through it.
+const BUFFER: usize = 8 << 10;
+
 /// The writer's side of `check`: everything it needs to print.
 struct Sink<'a> {
     format: Format,
@@ -134,7 +139,7 @@ impl Sink<'_> {
     /// output; returns the counts of the run.
     fn write(self, chunks: std::sync::mpsc::Receiver<Vec<Rendered>>) -> Result<Counts, ToolError> {
         match stdout_file() {
-            Some(file) => self.write_to(std::io::BufWriter::with_capacity(1 << 16, file), chunks),
+            Some(file) => self.write_to(std::io::BufWriter::with_capacity(BUFFER, file), chunks),
             None => self.write_to(std::io::BufWriter::new(std::io::stdout().lock()), chunks),
         }
     }
@@ -231,7 +236,7 @@ fn threshold(fail_on: FailOn) -> Option<Severity> {
 }
 
 fn check_target(t: &workspace::Target, opts: &CheckOptions) -> FileReport {
-    match workspace::read_target(&t.path) {
+    match workspace::read_shared(&t.path) {
         Ok(text) => {
             let source = Source::new(t.display.clone(), text);
             t.project.check(&source, Some(&t.key), opts)

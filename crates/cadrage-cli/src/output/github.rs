@@ -30,7 +30,7 @@ fn command(f: &Finding) -> String {
         Severity::Warning => "warning",
         Severity::Info | Severity::Hint => "notice",
     };
-    let (s, e) = (f.loc.start(), f.loc.end());
+    let (s, e) = f.loc.positions();
     let mut message = f.message.clone();
     if let Some(help) = f.help.as_deref().filter(|h| !h.is_empty()) {
         message.push_str("\n\n");

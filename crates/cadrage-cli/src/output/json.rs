@@ -67,7 +67,7 @@ fn position(buf: &mut Vec<u8>, line: u32, column: u32, offset: u32) {
 
 /// `{"start":{...},"end":{...}}`: 1-based lines, columns in Unicode scalar values.
 fn span(buf: &mut Vec<u8>, loc: &Loc) {
-    let (s, e) = (loc.start(), loc.end());
+    let (s, e) = loc.positions();
     buf.extend_from_slice(b"{\"start\":");
     position(buf, s.line, s.column, loc.span.start);
     buf.extend_from_slice(b",\"end\":");
@@ -234,8 +234,8 @@ impl Renderer for Json {
         // The file's name is the same in every finding and classification: escaped once.
         let file_json = serde_json::to_string(file).unwrap_or_default();
         // Written into a buffer kept by the thread (a file's findings are
-        // ~100 KB: growing a fresh one copied them over and over), then
-        // copied out once at their size.
+        // ~70 KB: growing a fresh one copied them over and over), which is
+        // then handed out, shrunk in place, and replaced by one as large.
         r.findings = SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
             for f in &report.findings {
@@ -244,7 +244,9 @@ impl Renderer for Json {
                 }
                 finding(buf, f, file, &file_json);
             }
-            into_string(buf.clone())
+            let mut out = std::mem::replace(buf, Vec::with_capacity(buf.capacity()));
+            out.shrink_to_fit();
+            into_string(out)
         });
         let mut buf = Vec::with_capacity(report.classifications.len() * (file_json.len() + 160));
         for c in &report.classifications {

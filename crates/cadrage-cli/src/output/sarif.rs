@@ -74,7 +74,7 @@ struct Region {
 }
 
 fn region(loc: &Loc) -> Region {
-    let (s, e) = (loc.start(), loc.end());
+    let (s, e) = loc.positions();
     Region {
         start_line: s.line,
         start_column: s.column,

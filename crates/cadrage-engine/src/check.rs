@@ -1226,7 +1226,8 @@ pub fn mid_sentence(title: &str) -> String {
     let mut chars = title.chars();
     match (chars.next(), chars.next()) {
         (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-            let mut s: String = a.to_lowercase().collect();
+            let mut s = String::with_capacity(title.len() + 2);
+            s.extend(a.to_lowercase());
             s.push_str(title.get(a.len_utf8()..).unwrap_or(""));
             s
         }

@@ -33,6 +33,11 @@ impl Source {
         self.line_starts().char_position(&self.text, offset)
     }
 
+    /// The positions of a span's start and end, as `char_position` gives them.
+    pub fn char_span(&self, span: Span) -> (CharPosition, CharPosition) {
+        self.line_starts().char_span(&self.text, span.start as usize, span.end as usize)
+    }
+
     fn line_starts(&self) -> &LineStarts {
         self.line_starts.get_or_init(|| LineStarts::new(&self.text))
     }
@@ -90,6 +95,11 @@ impl Loc {
 
     pub fn end(&self) -> CharPosition {
         self.source.char_position(self.span.end as usize)
+    }
+
+    /// `(start(), end())`, the end found from the start when it can be.
+    pub fn positions(&self) -> (CharPosition, CharPosition) {
+        self.source.char_span(self.span)
     }
 
     pub fn utf16_start(&self) -> Utf16Position {

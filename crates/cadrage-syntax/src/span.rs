@@ -155,6 +155,15 @@ impl LineIndex {
     }
 }
 
+/// `offset` within `text`, moved back to the start of the character it is in.
+fn snap(text: &str, offset: usize) -> usize {
+    let mut off = offset.min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    off
+}
+
 /// Where each line starts, and nothing else: the cheap index for 1-based
 /// lines and columns in Unicode scalar values (JSON, SARIF, terminals).
 /// [`LineIndex`] also records every non-ASCII character for UTF-16, which
@@ -178,14 +187,31 @@ impl LineStarts {
     /// in `text` (the text this index was built from): an offset inside a
     /// character counts as its start, one past the end as the end.
     pub fn char_position(&self, text: &str, offset: usize) -> CharPosition {
-        let mut off = offset.min(text.len());
-        while !text.is_char_boundary(off) {
-            off -= 1;
+        self.locate(text, offset).0
+    }
+
+    /// The positions of a span's start and end, as [`LineStarts::char_position`]
+    /// gives them: an end on the start's line (most spans) is counted on from
+    /// the start instead of being looked up again.
+    pub fn char_span(&self, text: &str, start: usize, end: usize) -> (CharPosition, CharPosition) {
+        let (s, line, start) = self.locate(text, start);
+        let end = snap(text, end);
+        let next_line = self.starts.get(line + 1).map_or(usize::MAX, |&n| n as usize);
+        if end < start || end >= next_line {
+            return (s, self.char_position(text, end));
         }
+        let more = text.get(start..end).map_or(0, |t| t.chars().count());
+        (s, CharPosition { line: s.line, column: clamp_u32(s.column as usize + more) })
+    }
+
+    /// The position of `offset`, its 0-based line and the offset snapped to
+    /// a character's start.
+    fn locate(&self, text: &str, offset: usize) -> (CharPosition, usize, usize) {
+        let off = snap(text, offset);
         let line = self.starts.partition_point(|&s| s as usize <= off).saturating_sub(1);
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
         let column = text.get(start..off).map_or(0, |t| t.chars().count());
-        CharPosition { line: clamp_u32(line + 1), column: clamp_u32(column + 1) }
+        (CharPosition { line: clamp_u32(line + 1), column: clamp_u32(column + 1) }, line, off)
     }
 
     /// The byte offset where a 0-based line starts; `None` past the last line.
@@ -231,6 +257,16 @@ mod tests {
             let cheap = LineStarts::new(&text);
             for offset in 0..=text.len() + 2 {
                 proptest::prop_assert_eq!(cheap.char_position(&text, offset), full.char_position(offset), "offset {}", offset);
+            }
+            // Spans, on one line or several, reversed and past the end included.
+            for start in 0..=text.len() + 1 {
+                for end in 0..=text.len() + 1 {
+                    proptest::prop_assert_eq!(
+                        cheap.char_span(&text, start, end),
+                        (full.char_position(start), full.char_position(end)),
+                        "span {}..{}", start, end
+                    );
+                }
             }
         }
     }

@@ -11,6 +11,11 @@ pub(crate) fn decode(token: &str, base: usize, errors: &mut Vec<SyntaxError>) ->
         (unescape(&dedent(body)), true)
     } else {
         let body = token.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(token);
+        // Most strings hold no escape: one SIMD search (`str::contains`
+        // searched byte by byte, twice, 1.3 % of a large check).
+        if memchr::memchr(b'\\', body.as_bytes()).is_none() {
+            return (body.to_owned(), false);
+        }
         check_escapes(body, base + 1, errors);
         (unescape(body), false)
     }

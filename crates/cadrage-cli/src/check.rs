@@ -35,6 +35,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let mut opts = CheckOptions::on(args.today.unwrap_or_else(crate::cli::today));
     // Only the JSON output shows remedies; the others need not search them.
     opts.remedies = matches!(args.format, Format::Json);
+    // Only the human output shows the labels of spans.
+    opts.labels = matches!(args.format, Format::Human);
 
     let checked: HashSet<&str> = loaded.targets.iter().map(|t| t.key.as_str()).collect();
     let mut work: Vec<Work<'_>> = loaded.targets.iter().map(Work::Target).collect();

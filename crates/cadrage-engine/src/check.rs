@@ -29,12 +29,16 @@ pub struct CheckOptions {
     /// Only some outputs show them (JSON, the language server, `explain`);
     /// on a large corpus the search is a fifth of a check.
     pub remedies: bool,
+    /// Write the short label of each rule finding's span ([`Finding::label`]),
+    /// which terminals and editors show beside the code; machine outputs
+    /// do not, and at ~2 % of a large check they need not pay for it.
+    pub labels: bool,
 }
 
 impl CheckOptions {
-    /// A check on `today`, remedies included.
+    /// A check on `today`, remedies and labels included.
     pub const fn on(today: Date) -> CheckOptions {
-        CheckOptions { today, remedies: true }
+        CheckOptions { today, remedies: true, labels: true }
     }
 }
 
@@ -866,14 +870,17 @@ impl<'p> Checker<'p> {
                             Some(t) => env.render(t, None),
                             None => format!("this scenario does not state {}", list_and(&missing)),
                         };
-                        let label = format!("no {}", list_and(&missing));
-                        raw.push(self.rule_finding(rule, message, sc.name.span, &name).with_label(label));
+                        let mut f = self.rule_finding(rule, message, sc.name.span, &name);
+                        if self.opts.labels {
+                            f.label = Some(format!("no {}", list_and(&missing)));
+                        }
+                        raw.push(f);
                     }
                 }
                 CConclusion::Deny => {
                     let reason = deny_span(ctx, &rule.cond, &facts);
                     let span = reason.map(|(s, _, _)| s).unwrap_or(sc.name.span);
-                    let label = reason.map(|(_, atom, value)| {
+                    let label = reason.filter(|_| self.opts.labels).map(|(_, atom, value)| {
                         let not = if value { "" } else { "not " };
                         format!("matches `{not}{}`", squash(atom.text()))
                     });
@@ -932,11 +939,13 @@ impl<'p> Checker<'p> {
                     };
                     let target = if agreed.is_empty() { alts.first() } else { agreed.first() };
                     let fix = target.map(|t| self.model_fix(ctx, sc, model_fact, t));
-                    let label = format!(
-                        "{} expected",
-                        alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect::<Vec<_>>().join(" or ")
-                    );
-                    let f = self.rule_finding(rule, message, span, &name).with_fix(fix).with_label(label);
+                    let mut f = self.rule_finding(rule, message, span, &name).with_fix(fix);
+                    if self.opts.labels {
+                        f.label = Some(format!(
+                            "{} expected",
+                            alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect::<Vec<_>>().join(" or ")
+                        ));
+                    }
                     raw.push(f);
                 }
             }

@@ -110,6 +110,31 @@ fn remedies_are_searched_only_when_asked() {
     assert_eq!(strip(&with.findings), strip(&without.findings));
 }
 
+/// Labels are written only when asked (the human output shows them, the
+/// machine outputs do not); every rule finding has one then, and nothing
+/// else changes.
+#[test]
+fn labels_are_written_only_when_asked() {
+    let source = Source::new("plans.cadrage", PLANS);
+    let with = Project::embedded().check(&source, None, &OPTS);
+    let without = Project::embedded().check(&source, None, &CheckOptions { labels: false, ..OPTS });
+    let rule_findings = |fs: &[Finding]| fs.iter().filter(|f| f.code.to_string().starts_with("management.")).count();
+    assert!(rule_findings(&with.findings) >= 4, "{:?}", with.findings);
+    let labels: Vec<&str> = with
+        .findings
+        .iter()
+        .filter(|f| f.code.to_string().starts_with("management."))
+        .map(|f| f.label.as_deref().unwrap_or("NONE"))
+        .collect();
+    assert!(!labels.contains(&"NONE"), "{labels:?}");
+    assert!(labels.contains(&"community expected"), "{labels:?}");
+    assert!(without.findings.iter().all(|f| f.label.is_none()));
+    let strip = |fs: &[Finding]| {
+        fs.iter().map(|f| (f.code.to_string(), f.loc.span, f.message.clone(), f.remedies.len())).collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&with.findings), strip(&without.findings));
+}
+
 /// The remedies' search is remembered per context by the facts as rules see
 /// them; the edits are still written for each scenario: replacing a fact it
 /// states, adding one it inherits. The order of the scenarios does not matter.

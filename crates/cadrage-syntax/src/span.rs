@@ -155,6 +155,13 @@ impl LineIndex {
     }
 }
 
+/// The Unicode scalar values in `s`: its length when it is ASCII, as most
+/// of a line before a span is (checked a word at a time; counting went a
+/// byte at a time on short texts).
+fn chars(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().count() }
+}
+
 /// `offset` within `text`, moved back to the start of the character it is in.
 fn snap(text: &str, offset: usize) -> usize {
     let mut off = offset.min(text.len());
@@ -200,7 +207,7 @@ impl LineStarts {
         if end < start || end >= next_line {
             return (s, self.char_position(text, end));
         }
-        let more = text.get(start..end).map_or(0, |t| t.chars().count());
+        let more = text.get(start..end).map_or(0, chars);
         (s, CharPosition { line: s.line, column: clamp_u32(s.column as usize + more) })
     }
 
@@ -210,7 +217,7 @@ impl LineStarts {
         let off = snap(text, offset);
         let line = self.starts.partition_point(|&s| s as usize <= off).saturating_sub(1);
         let start = self.starts.get(line).map_or(0, |&s| s as usize);
-        let column = text.get(start..off).map_or(0, |t| t.chars().count());
+        let column = text.get(start..off).map_or(0, chars);
         (CharPosition { line: clamp_u32(line + 1), column: clamp_u32(column + 1) }, line, off)
     }
 

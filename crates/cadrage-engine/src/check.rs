@@ -1018,9 +1018,13 @@ impl<'p> Checker<'p> {
             witness: None,
             remedies: Vec::new(),
         };
-        f.related.push(crate::finding::Related { loc: def.loc.clone(), message: "rule defined here".into() });
+        // The same two messages in every rule finding: shared, not copied.
+        static DEFINED: std::sync::LazyLock<std::sync::Arc<str>> =
+            std::sync::LazyLock::new(|| "rule defined here".into());
+        static CHANGED: std::sync::LazyLock<std::sync::Arc<str>> = std::sync::LazyLock::new(|| "changed here".into());
+        f.related.push(crate::finding::Related { loc: def.loc.clone(), message: DEFINED.clone() });
         if let Some(o) = &def.overridden_at {
-            f.related.push(crate::finding::Related { loc: o.clone(), message: "changed here".into() });
+            f.related.push(crate::finding::Related { loc: o.clone(), message: CHANGED.clone() });
         }
         f
     }

@@ -189,7 +189,8 @@ impl fmt::Display for RulePath {
 #[derive(Clone, Debug)]
 pub struct Related {
     pub loc: Loc,
-    pub message: String,
+    /// Shared: most messages are the same in every finding ("rule defined here").
+    pub message: Arc<str>,
 }
 
 /// A replacement that resolves a finding.
@@ -206,8 +207,9 @@ pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
-    /// For a rule: its `why`. For a name that is not known: "did you mean".
-    pub help: Option<String>,
+    /// For a rule: its `why` (shared with the rule and its other findings).
+    /// For a name that is not known: "did you mean".
+    pub help: Option<Arc<str>>,
     pub loc: Loc,
     /// A few words under the underlined text (the condition that matched...).
     pub label: Option<String>,
@@ -215,8 +217,8 @@ pub struct Finding {
     pub scenario: Option<SmolStr>,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
-    /// A page that explains the finding (a rule's `see`).
-    pub url: Option<String>,
+    /// A page that explains the finding (a rule's `see`), shared.
+    pub url: Option<Arc<str>>,
     /// For conflicts, dead rules and gaps: facts on which it shows (an
     /// editor can insert them as a `test`, see `analysis::witness_test`).
     pub witness: Option<Box<crate::analysis::Witness>>,
@@ -248,17 +250,17 @@ impl Finding {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Finding {
+    pub fn with_help(mut self, help: impl Into<Arc<str>>) -> Finding {
         self.help = Some(help.into());
         self
     }
 
     pub fn with_help_opt(mut self, help: Option<String>) -> Finding {
-        self.help = help;
+        self.help = help.map(Arc::from);
         self
     }
 
-    pub fn with_related(mut self, loc: Loc, message: impl Into<String>) -> Finding {
+    pub fn with_related(mut self, loc: Loc, message: impl Into<Arc<str>>) -> Finding {
         self.related.push(Related { loc, message: message.into() });
         self
     }
@@ -355,7 +357,7 @@ impl Diagnostic for Finding {
         let mut labels = vec![LabeledSpan::new_primary_with_span(label, self.loc.span.range())];
         // Related places in the same file are shown as secondary labels.
         for r in self.related.iter().filter(|r| r.loc.same_file(&self.loc)) {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), r.loc.span.range()));
+            labels.push(LabeledSpan::new_with_span(Some(r.message.to_string()), r.loc.span.range()));
         }
         Some(Box::new(labels.into_iter()))
     }

@@ -101,8 +101,9 @@ pub struct RuleDef {
     pub conclusion: ConclusionDef,
     pub severity: Severity,
     pub message: Option<Template>,
-    pub why: Option<String>,
-    pub see: Option<String>,
+    /// Shared with every finding of the rule (their `help` and `url`).
+    pub why: Option<std::sync::Arc<str>>,
+    pub see: Option<std::sync::Arc<str>>,
     pub priority: u32,
     /// The rule's name where it is defined.
     pub loc: Loc,

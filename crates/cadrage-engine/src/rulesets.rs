@@ -625,8 +625,8 @@ impl Builder<'_> {
         match &a.value {
             AttributeValue::Severity(s, _) => rule.severity = *s,
             AttributeValue::Message(s) => rule.message = Some(self.template(s)),
-            AttributeValue::Why(s) => rule.why = Some(s.value.clone()),
-            AttributeValue::See(s) => rule.see = Some(s.value.clone()),
+            AttributeValue::Why(s) => rule.why = Some(s.value.as_str().into()),
+            AttributeValue::See(s) => rule.see = Some(s.value.as_str().into()),
             AttributeValue::Priority(p, _) => rule.priority = *p,
         }
     }

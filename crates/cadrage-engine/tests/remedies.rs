@@ -71,7 +71,7 @@ fn every_remedy_clears_its_finding_when_applied() {
                 .filter(|k| k.0 == scenario && !before.contains(k) && k.1 != "cadrage::classified")
                 .map(|k| k.1.clone())
                 .collect();
-            let mut announced = r.new_findings.clone();
+            let mut announced = r.new_findings.to_vec();
             announced.sort();
             let mut new_sorted = new.clone();
             new_sorted.sort();
@@ -90,10 +90,10 @@ fn the_model_remedy_comes_first_for_an_expect_rule() {
         .iter()
         .find(|f| f.code.to_string() == "management.communication_is_community_work")
         .expect("the merger finding");
-    assert_eq!(f.remedies.first().expect("a remedy").title, "choose community");
+    assert_eq!(&*f.remedies.first().expect("a remedy").title, "choose community");
     assert_eq!(f.remedies.first().expect("a remedy").fix.replacement, "community");
     assert_eq!(f.remedies.first().expect("a remedy").fix.loc.text(), "socio_collaborative");
-    let titles: Vec<&str> = f.remedies.iter().map(|r| r.title.as_str()).collect();
+    let titles: Vec<&str> = f.remedies.iter().map(|r| &*r.title).collect();
     assert!(titles.contains(&"if `purpose` were `performance` this would pass"), "{titles:?}");
 }
 
@@ -152,7 +152,7 @@ fn remembered_searches_still_write_each_scenarios_own_edits() {
             .flat_map(|f| {
                 f.remedies.iter().map(|r| {
                     let sc = f.scenario.clone().unwrap_or_default().to_string();
-                    (sc, r.title.clone(), r.fix.loc.text().to_string(), r.fix.replacement.clone())
+                    (sc, r.title.to_string(), r.fix.loc.text().to_string(), r.fix.replacement.clone())
                 })
             })
             .collect();

@@ -198,7 +198,9 @@ pub fn diagnostic(f: &Finding) -> Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = f
         .related
         .iter()
-        .filter_map(|r| Some(DiagnosticRelatedInformation { location: location(&r.loc)?, message: r.message.clone() }))
+        .filter_map(|r| {
+            Some(DiagnosticRelatedInformation { location: location(&r.loc)?, message: r.message.to_string() })
+        })
         .collect();
     let data = f.fix.as_ref().map(|fix| {
         serde_json::json!({

@@ -437,7 +437,7 @@ pub fn completion(st: &mut State, uri: &Uri, pos: Position) -> Option<Completion
                                 &path,
                                 CompletionItemKind::REFERENCE,
                                 r.def.title.clone(),
-                                r.def.why.clone(),
+                                r.def.why.as_deref().map(str::to_owned),
                                 "0",
                             ));
                         }

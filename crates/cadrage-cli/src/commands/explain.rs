@@ -107,7 +107,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
                 "code": f.code.to_string(),
                 "severity": f.severity.as_str(),
                 "message": f.message,
-                "remedies": f.remedies.iter().map(|r| json!({"title": r.title, "new_findings": r.new_findings})).collect::<Vec<_>>(),
+                "remedies": f.remedies.iter().map(|r| json!({"title": &*r.title, "new_findings": &*r.new_findings})).collect::<Vec<_>>(),
             }));
         }
         human.push('\n');

@@ -132,8 +132,8 @@ fn finding(buf: &mut String, f: &Finding, file: &str, file_json: &str) {
 /// A finding's `code`, `help` and `related`, rendered (each with its
 /// leading comma and key), and what they were rendered from.
 struct RuleParts {
-    help_of: Option<String>,
-    related_of: Vec<(std::sync::Arc<cadrage_engine::Source>, cadrage_syntax::Span, String)>,
+    help_of: Option<std::sync::Arc<str>>,
+    related_of: Vec<(std::sync::Arc<cadrage_engine::Source>, cadrage_syntax::Span, std::sync::Arc<str>)>,
     code: String,
     help: String,
     related: String,

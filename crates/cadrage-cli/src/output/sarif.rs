@@ -120,7 +120,7 @@ fn result(f: &Finding) -> Value {
                 .map(|(i, rel)| {
                     json!({
                         "id": i,
-                        "message": { "text": rel.message },
+                        "message": { "text": &*rel.message },
                         "physicalLocation": physical(&rel.loc),
                     })
                 })
@@ -198,11 +198,11 @@ fn rules(projects: &[Arc<Project>]) -> Vec<Value> {
                 });
                 if let Some(obj) = v.as_object_mut() {
                     if let Some(why) = &rule.why {
-                        obj.insert("fullDescription".into(), json!({ "text": why }));
-                        obj.insert("help".into(), json!({ "text": why }));
+                        obj.insert("fullDescription".into(), json!({ "text": &**why }));
+                        obj.insert("help".into(), json!({ "text": &**why }));
                     }
                     if let Some(see) = &rule.see {
-                        obj.insert("helpUri".into(), json!(see));
+                        obj.insert("helpUri".into(), json!(&**see));
                     }
                 }
                 by_path.insert(id, v);

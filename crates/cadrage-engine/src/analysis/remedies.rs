@@ -23,13 +23,15 @@ pub const MAX_REMEDIES: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remedy {
     /// "choose community", "if `led_by` were `manager` this would pass".
-    pub title: String,
+    /// Shared, like `values` and `new_findings`, with every scenario whose
+    /// facts call for the same remedy (only `fix` is each scenario's own).
+    pub title: Arc<str>,
     /// The dimension changed (`model` for the model).
     pub dim: SmolStr,
     /// The values it would have; `None` for a text fact to state.
-    pub values: Option<Vec<SmolStr>>,
+    pub values: Option<Arc<[SmolStr]>>,
     /// Other rule findings the change would bring (the best remedies bring none).
-    pub new_findings: Vec<String>,
+    pub new_findings: Arc<[String]>,
     /// The change as a text edit of the scenario.
     pub fix: Fix,
 }
@@ -146,10 +148,10 @@ pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize
 #[derive(Debug)]
 pub(crate) struct Planned {
     new: Vec<usize>,
-    title: String,
+    title: Arc<str>,
     dim_name: SmolStr,
-    values: Option<Vec<SmolStr>>,
-    new_findings: Vec<String>,
+    values: Option<Arc<[SmolStr]>>,
+    new_findings: Arc<[String]>,
     /// The dimension the edit changes, and the text it writes.
     dim: DimId,
     text: String,
@@ -157,7 +159,8 @@ pub(crate) struct Planned {
 
 impl Planned {
     fn new(ctx: &Context, rule: usize, change: Change, new: Vec<usize>) -> Option<Planned> {
-        let new_findings = new.iter().filter_map(|&i| Some(ctx.rules.get(i)?.def.path.to_string())).collect();
+        let new_findings: Vec<String> =
+            new.iter().filter_map(|&i| Some(ctx.rules.get(i)?.def.path.to_string())).collect();
         let (title, dim, dim_name, values, text) = match change {
             Change::Model(a) => {
                 let CConclusion::Expect(alts) = &ctx.rules.get(rule)?.conclusion else { return None };
@@ -176,7 +179,15 @@ impl Planned {
                 (title, dim, d.name.clone(), Some(vec![v.name.clone()]), v.name.to_string())
             }
         };
-        Some(Planned { new, title, dim_name, values, new_findings, dim, text })
+        Some(Planned {
+            new,
+            title: title.into(),
+            dim_name,
+            values: values.map(Arc::from),
+            new_findings: Arc::from(new_findings),
+            dim,
+            text,
+        })
     }
 }
 
@@ -382,7 +393,7 @@ mod tests {
                 title: "t".into(),
                 dim_name: "d".into(),
                 values: None,
-                new_findings: Vec::new(),
+                new_findings: Arc::from([]),
                 dim: 1,
                 text: "x".into(),
             }]

@@ -579,13 +579,14 @@ impl<'p> Checker<'p> {
     }
 
     /// Scenario, plan and phase names are unique in a file.
-    fn check_names(&mut self, syntax: &ast::SourceFile) {
+    fn check_names<'s>(&mut self, syntax: &'s ast::SourceFile) {
         // Every scenario, plan and phase name of the file: foldhash (seeded
         // per process) instead of SipHash, sized once (3 % of a check).
-        let mut seen: HashMap<SmolStr, (Span, &'static str), foldhash::fast::RandomState> =
+        // Keyed by the names as the tree holds them: nothing cloned or dropped.
+        let mut seen: HashMap<&str, (Span, &'static str), foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(syntax.items.len() * 2, foldhash::fast::RandomState::default());
-        let mut check = |this: &mut Self, name: &ast::Name, what: &'static str| {
-            if let Some((first, first_what)) = seen.get(&name.text) {
+        let mut check = |this: &mut Self, name: &'s ast::Name, what: &'static str| {
+            if let Some((first, first_what)) = seen.get(name.text.as_str()) {
                 let f = Finding::engine(
                     EngineCode::DuplicateName,
                     this.loc(name.span),
@@ -597,7 +598,7 @@ impl<'p> Checker<'p> {
                 ));
                 this.push(f);
             } else {
-                seen.insert(name.text.clone(), (name.span, what));
+                seen.insert(name.text.as_str(), (name.span, what));
             }
         };
         for item in &syntax.items {

@@ -164,6 +164,11 @@ impl<'t> Reader<'t> {
     /// A name: an identifier that is not a keyword.
     fn name(&mut self) -> Option<Name> {
         let word = self.word()?;
+        self.name_of(word)
+    }
+
+    /// The name `word`, which [`Reader::word`] has just returned.
+    fn name_of(&mut self, word: &str) -> Option<Name> {
         if is_keyword(word) {
             return None;
         }
@@ -363,7 +368,8 @@ impl<'t> Reader<'t> {
             let models = self.list(first, b'+')?;
             return Some(Fact { span: self.span(start, self.pos), key, value: FactValue::Models(models) });
         }
-        let key = DimRef::Dim(self.name()?);
+        // The statement's first word, already read by `next_in_block`.
+        let key = DimRef::Dim(self.name_of(word)?);
         self.trivia();
         let value = if self.peek() == Some(b'"') {
             FactValue::Text(self.string()?)

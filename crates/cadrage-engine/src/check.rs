@@ -633,7 +633,7 @@ impl<'p> Checker<'p> {
         for stmt in &plan.body {
             match stmt {
                 PlanStmt::Scenario(s) => {
-                    let inherited: Vec<&BlockFacts<'_>> = plan_facts.iter().collect();
+                    let inherited: smallvec::SmallVec<[&BlockFacts<'_>; 2]> = plan_facts.iter().collect();
                     self.scenario(ctx, s, &inherited);
                 }
                 PlanStmt::Phase(ph) => {
@@ -641,7 +641,8 @@ impl<'p> Checker<'p> {
                         ctx.map(|c| self.block_facts(c, ph.facts(), FactOrigin::Phase(ph.name.text.clone()), None));
                     for s in &ph.body {
                         if let PhaseStmt::Scenario(s) = s {
-                            let inherited: Vec<&BlockFacts<'_>> = plan_facts.iter().chain(phase_facts.iter()).collect();
+                            let inherited: smallvec::SmallVec<[&BlockFacts<'_>; 2]> =
+                                plan_facts.iter().chain(phase_facts.iter()).collect();
                             self.scenario(ctx, s, &inherited);
                         }
                     }
@@ -712,7 +713,7 @@ impl<'p> Checker<'p> {
         let Some(d) = ctx.dims.get(dim) else { return Slot::Unknown };
         let dim_name = d.name.clone();
         match (&fact.value, d.kind) {
-            (FactValue::Text(s), DimensionKind::Text) => Slot::Text(s.value.clone()),
+            (FactValue::Text(s), DimensionKind::Text) => Slot::Text(s.value.as_str().into()),
             (FactValue::Names(_) | FactValue::Models(_), DimensionKind::Text) => {
                 let loc = self.loc(fact.value.span());
                 let written = loc.text().to_string();
@@ -831,7 +832,10 @@ impl<'p> Checker<'p> {
         let name = sc.name.text.clone();
         let own = self.block_facts(ctx, sc.facts(), FactOrigin::Scenario, Some(&name));
 
-        let mut facts: Vec<Option<FactRef<'_>>> = vec![None; ctx.dims.len()];
+        // Per-scenario scratch on the stack: a ruleset has a dozen dimensions
+        // and a scenario fires a few rules (these were a tenth of a check's
+        // allocations).
+        let mut facts: smallvec::SmallVec<[Option<FactRef<'_>>; 16]> = smallvec::smallvec![None; ctx.dims.len()];
         let mut origins: Vec<Option<FactOrigin>> = if self.keep { vec![None; ctx.dims.len()] } else { Vec::new() };
         for block in inherited.iter().copied().chain(std::iter::once(&own)) {
             let is_own = block.origin == FactOrigin::Scenario;
@@ -847,7 +851,7 @@ impl<'p> Checker<'p> {
 
         // Rules.
         let mut raw: Vec<Finding> = Vec::new();
-        let mut fired_expect: Vec<usize> = Vec::new();
+        let mut fired_expect: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
         let mut results: Vec<Tri> = if self.keep { Vec::with_capacity(ctx.rules.len()) } else { Vec::new() };
         let env = MsgEnv { ctx, facts: &facts, scenario: &name };
         for (i, rule) in ctx.rules.iter().enumerate() {
@@ -906,11 +910,12 @@ impl<'p> Checker<'p> {
         };
         let model_stated = facts.get(MODEL).is_some_and(Option::is_some);
         let top = fired_expect.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.priority).max();
-        let (deciding, overridden): (Vec<usize>, Vec<usize>) =
-            fired_expect.iter().partition(|&&i| ctx.rules.get(i).is_some_and(|r| Some(r.def.priority) == top));
-        let mut expected: Option<Vec<ValueSet>> = None;
+        let (deciding, overridden): (smallvec::SmallVec<[usize; 4]>, smallvec::SmallVec<[usize; 4]>) =
+            fired_expect.iter().copied().partition(|&i| ctx.rules.get(i).is_some_and(|r| Some(r.def.priority) == top));
+        let mut expected: Option<smallvec::SmallVec<[ValueSet; 2]>> = None;
         if !deciding.is_empty() {
-            let mut agreed: Vec<ValueSet> = alternatives(ctx, deciding.first().copied()).to_vec();
+            let mut agreed: smallvec::SmallVec<[ValueSet; 2]> =
+                alternatives(ctx, deciding.first().copied()).iter().cloned().collect();
             for &i in deciding.iter().skip(1) {
                 let alts = alternatives(ctx, Some(i));
                 agreed.retain(|a| alts.iter().any(|b| b.same(a)));
@@ -995,9 +1000,9 @@ impl<'p> Checker<'p> {
                 span: sc.span,
                 facts: infos,
                 results,
-                expected,
-                deciding,
-                overridden,
+                expected: expected.map(|e| e.to_vec()),
+                deciding: deciding.to_vec(),
+                overridden: overridden.to_vec(),
                 chosen,
             });
         }

@@ -28,7 +28,8 @@ impl Tri {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Slot {
     Values(ValueSet),
-    Text(String),
+    /// Shared by every scenario that inherits the fact.
+    Text(std::sync::Arc<str>),
     /// Stated, but with a value that is not known: atoms over it are unknown.
     Unknown,
 }

@@ -256,7 +256,7 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
                 dims.iter().copied().filter(|d| facts.get(*d).is_none_or(Option::is_none)).collect();
             if let [dim] = missing.as_slice() {
                 if ctx.dims.get(*dim).is_some_and(|d| d.kind == ast::DimensionKind::Text) {
-                    if let Some(new) = try_change(*dim, Slot::Text(String::new())) {
+                    if let Some(new) = try_change(*dim, Slot::Text(Arc::from(""))) {
                         direct.extend(Planned::new(ctx, rule, Change::State(*dim), new));
                     }
                 }

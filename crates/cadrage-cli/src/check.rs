@@ -118,8 +118,11 @@ fn stdout_file() -> Option<std::fs::File> {
 
 /// Files per chunk: enough to keep both cores busy, few enough that the
 /// rendered output of three chunks (one checked, one waiting, one written)
-/// stays small: ~5 MB of JSON at 100 scenarios per file.
-const CHUNK: usize = 64;
+/// stays small: ~1.4 MB of JSON at 100 scenarios per file. Every megabyte
+/// held is also first touched, a page fault per 4 KiB: 64 files per chunk
+/// took twice the faults for no gain; 8 left a core idle at every chunk's
+/// end (docs/performance.md).
+const CHUNK: usize = 16;
 
 /// The writer's buffer, for the small writes: a file's output (a JSON
 /// file's findings are ~70 KB) is larger and goes out directly, not copied

@@ -176,3 +176,19 @@ fn remembered_searches_still_write_each_scenarios_own_edits() {
     let inherited = led_by("inherited_led");
     assert_eq!((inherited.2.as_str(), inherited.3.as_str()), ("", "\n    led_by manager"));
 }
+
+/// A file's findings come in offset order whichever way they were gathered:
+/// here a file finding (the unknown ruleset of a `use` at the end) belongs
+/// after the scenario's, so the report is reordered.
+#[test]
+fn findings_are_in_offset_order_when_a_file_finding_comes_last() {
+    const TEXT: &str = "use management\nscenario s {\n  purpose daily_work\n  audience own_team\n  led_by community_manager\n  model community\n}\nuse nosuch\n";
+    let report = Project::embedded().check(&Source::new("p.cadrage", TEXT), None, &OPTS);
+    let offsets: Vec<u32> = report.findings.iter().map(|f| f.loc.span.start).collect();
+    let mut sorted = offsets.clone();
+    sorted.sort_unstable();
+    assert_eq!(offsets, sorted);
+    let codes: Vec<String> = report.findings.iter().map(|f| f.code.to_string()).collect();
+    assert_eq!(codes.last().map(String::as_str), Some("cadrage::unknown-ruleset"), "{codes:?}");
+    assert!(codes.iter().filter(|c| c.starts_with("management.")).count() >= 2, "{codes:?}");
+}

@@ -850,7 +850,8 @@ impl<'p> Checker<'p> {
         }
 
         // Rules.
-        let mut raw: Vec<Finding> = Vec::new();
+        // Each finding with the index of its rule (None: the engine's own).
+        let mut raw: Vec<(Finding, Option<usize>)> = Vec::new();
         let mut fired_expect: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
         let mut results: Vec<Tri> = if self.keep { Vec::with_capacity(ctx.rules.len()) } else { Vec::new() };
         let env = MsgEnv { ctx, facts: &facts, scenario: &name };
@@ -879,7 +880,7 @@ impl<'p> Checker<'p> {
                         if self.opts.labels {
                             f.label = Some(format!("no {}", list_and(&missing)));
                         }
-                        raw.push(f);
+                        raw.push((f, Some(i)));
                     }
                 }
                 CConclusion::Deny => {
@@ -898,7 +899,7 @@ impl<'p> Checker<'p> {
                     };
                     let mut f = self.rule_finding(rule, message, span, &name);
                     f.label = label;
-                    raw.push(f);
+                    raw.push((f, Some(i)));
                 }
             }
         }
@@ -921,7 +922,7 @@ impl<'p> Checker<'p> {
                 agreed.retain(|a| alts.iter().any(|b| b.same(a)));
             }
             if deciding.len() > 1 && agreed.is_empty() {
-                raw.push(self.conflict(ctx, &deciding, sc, &name));
+                raw.push((self.conflict(ctx, &deciding, sc, &name), None));
             }
             if let Some(chosen) = &chosen {
                 for &i in &deciding {
@@ -952,13 +953,13 @@ impl<'p> Checker<'p> {
                             alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect::<Vec<_>>().join(" or ")
                         ));
                     }
-                    raw.push(f);
+                    raw.push((f, Some(i)));
                 }
             }
             expected = Some(agreed);
         }
         if !model_stated {
-            raw.push(self.classified(ctx, sc, &name, expected.as_deref(), &deciding));
+            raw.push((self.classified(ctx, sc, &name, expected.as_deref(), &deciding), None));
         }
         self.classifications.push(Classification {
             scenario: name.clone(),
@@ -969,11 +970,9 @@ impl<'p> Checker<'p> {
 
         if self.opts.remedies {
             let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
-            for f in &mut raw {
-                if let Code::Rule(p) = &f.code {
-                    if let Some(i) = ctx.rule_index(p) {
-                        f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
-                    }
+            for (f, rule) in &mut raw {
+                if let Some(i) = *rule {
+                    f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
                 }
             }
         }
@@ -1095,7 +1094,7 @@ impl<'p> Checker<'p> {
 
     // ------------------------------------------------------------ allows
 
-    fn allows(&mut self, ctx: &Context, sc: &ast::Scenario, name: &SmolStr, raw: Vec<Finding>) {
+    fn allows(&mut self, ctx: &Context, sc: &ast::Scenario, name: &SmolStr, raw: Vec<(Finding, Option<usize>)>) {
         struct Active<'a> {
             path: RulePath,
             allow: &'a ast::Allow,
@@ -1149,12 +1148,12 @@ impl<'p> Checker<'p> {
             }
             active.push(Active { path, allow, used: false });
         }
-        for f in raw {
+        for (f, rule) in raw {
             let silenced = match &f.code {
-                Code::Rule(p) => active.iter_mut().find(|a| &a.path == p),
-                Code::Engine(_) => None,
+                Code::Rule(p) if !active.is_empty() => active.iter_mut().find(|a| &a.path == p),
+                _ => None,
             };
-            let off = f.rule_path().is_some_and(|p| ctx.rule_by_path(p).is_some_and(|r| r.severity.is_none()));
+            let off = rule.and_then(|i| ctx.rules.get(i)).is_some_and(|r| r.severity.is_none());
             match silenced {
                 Some(a) => {
                     a.used = true;

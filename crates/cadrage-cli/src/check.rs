@@ -174,7 +174,9 @@ impl Sink<'_> {
                 Format::Github => {
                     let _ = out.write_all(r.findings.as_bytes());
                 }
-                Format::Sarif | Format::Junit | Format::Json => parts.push(r),
+                Format::Sarif | Format::Junit => parts.push(r),
+                // Written as it comes by `write_json`.
+                Format::Json => {}
             }
         }
         self.progress.finish();
@@ -212,7 +214,8 @@ impl Sink<'_> {
         let mut doc = Document::start(out, self.file_count, SPOOL_LIMIT);
         let ended = chunks.into_iter().flatten().try_for_each(|r| {
             totals.merge(r.counts);
-            doc.add(r)
+            // The findings go out now: a progress bar on the same terminal steps aside.
+            self.progress.suspend(|| doc.add(r))
         });
         self.progress.finish();
         match ended.and_then(|()| doc.finish()) {
@@ -304,7 +307,8 @@ impl Progress {
         }
     }
 
-    fn suspend(&self, f: impl FnOnce()) {
+    /// Runs `f` with the bar cleared from the terminal, then draws it again.
+    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
         match &self.0 {
             Some(b) => b.suspend(f),
             None => f(),

@@ -833,8 +833,8 @@ impl<'p> Checker<'p> {
         let own = self.block_facts(ctx, sc.facts(), FactOrigin::Scenario, Some(&name));
 
         // Per-scenario scratch on the stack: a ruleset has a dozen dimensions
-        // and a scenario fires a few rules (these were a tenth of a check's
-        // allocations).
+        // and a scenario fires a few rules (each of these vectors was an
+        // allocation per scenario).
         let mut facts: smallvec::SmallVec<[Option<FactRef<'_>>; 16]> = smallvec::smallvec![None; ctx.dims.len()];
         let mut origins: Vec<Option<FactOrigin>> = if self.keep { vec![None; ctx.dims.len()] } else { Vec::new() };
         for block in inherited.iter().copied().chain(std::iter::once(&own)) {

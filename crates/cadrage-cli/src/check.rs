@@ -244,7 +244,7 @@ fn threshold(fail_on: FailOn) -> Option<Severity> {
 }
 
 fn check_target(t: &workspace::Target, opts: &CheckOptions) -> FileReport {
-    match workspace::read_shared(&t.path) {
+    match workspace::read_target(&t.path) {
         Ok(text) => {
             let source = Source::new(t.display.clone(), text);
             t.project.check(&source, Some(&t.key), opts)

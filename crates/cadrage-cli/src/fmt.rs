@@ -84,7 +84,7 @@ fn one(name: &str, path: &Path, check: bool, color: bool) -> Outcome {
         Err(message) => return Outcome::Failed(format!("error: {name}: {message}\n")),
     };
     match cadrage_syntax::format::format(&text) {
-        Ok(formatted) if formatted == text => Outcome::Unchanged,
+        Ok(formatted) if formatted == *text => Outcome::Unchanged,
         Ok(formatted) if check => Outcome::Changed(diff(name, &text, &formatted, color)),
         Ok(formatted) => match write_atomically(path, &formatted) {
             Ok(()) => Outcome::Changed(String::new()),

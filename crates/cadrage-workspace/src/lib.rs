@@ -249,29 +249,20 @@ fn read_text(path: &Path, shown: &str) -> Result<String, ToolError> {
         .map_err(|_| ToolError::Io { path: shown.to_string(), message: "the file is not UTF-8 text".into() })
 }
 
-/// Reads a file to check: `Err` carries the message of a `cadrage::io` finding.
-pub fn read_target(path: &Path) -> Result<String, String> {
-    String::from_utf8(read_bytes(path)?).map_err(|e| not_utf8(e.utf8_error()))
-}
-
-/// A file's text as a check shares it: validated with SIMD (the standard
-/// library's byte-at-a-time validation was 2 % of a large check) and
-/// copied once, into the shared text.
-pub fn read_shared(path: &Path) -> Result<std::sync::Arc<str>, String> {
-    let bytes = read_bytes(path)?;
+/// Reads a file to check: `Err` carries the message of a `cadrage::io`
+/// finding. The text is validated with SIMD (the standard library's
+/// byte-at-a-time validation was 2 % of a large check) and copied once,
+/// into the text a check shares.
+pub fn read_target(path: &Path) -> Result<std::sync::Arc<str>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {}", io_message(&e)))?;
     match simdutf8::basic::from_utf8(&bytes) {
         Ok(text) => Ok(text.into()),
         // The slow path says where the text goes wrong.
-        Err(_) => Err(std::str::from_utf8(&bytes).err().map(not_utf8).unwrap_or_default()),
+        Err(_) => Err(std::str::from_utf8(&bytes)
+            .err()
+            .map(|e| format!("this file is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()))
+            .unwrap_or_default()),
     }
-}
-
-fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read this file: {}", io_message(&e)))
-}
-
-fn not_utf8(e: std::str::Utf8Error) -> String {
-    format!("this file is not UTF-8 text (invalid byte at offset {})", e.valid_up_to())
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -330,11 +321,11 @@ mod tests {
         );
     }
 
-    /// The SIMD reading of a check and the plain one accept and refuse the
-    /// same bytes, with the same message, in short and long texts (SIMD
-    /// works on blocks of 64 bytes).
+    /// The SIMD reading accepts and refuses the same bytes as the standard
+    /// library, and says where a text goes wrong, in short and long texts
+    /// (SIMD works on blocks of 64 bytes).
     #[test]
-    fn shared_and_plain_reads_agree() {
+    fn reads_accept_exactly_utf8() {
         let dir = tempfile::tempdir().expect("temporary folder");
         let long = "scenario été_🚀 { kpi \"ok\" }\n".repeat(40);
         let cases: Vec<Vec<u8>> = vec![
@@ -348,12 +339,12 @@ mod tests {
         for (i, bytes) in cases.iter().enumerate() {
             let path = dir.path().join(format!("{i}.cadrage"));
             std::fs::write(&path, bytes).expect("write");
-            let plain = read_target(&path);
-            let shared = read_shared(&path).map(|t| t.to_string());
-            assert_eq!(shared, plain, "case {i}");
-            assert_eq!(plain.is_ok(), std::str::from_utf8(bytes).is_ok(), "case {i}");
+            let expected = std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|e| format!("this file is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()));
+            assert_eq!(read_target(&path).map(|t| t.to_string()), expected, "case {i}");
         }
-        let err = read_shared(&dir.path().join("3.cadrage")).err();
+        let err = read_target(&dir.path().join("3.cadrage")).err();
         assert_eq!(err, Some(format!("this file is not UTF-8 text (invalid byte at offset {})", long.len())));
     }
 }

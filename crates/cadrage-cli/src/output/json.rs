@@ -261,7 +261,8 @@ impl Renderer for Json {
         // fresh string per object cost as much as the check's evaluation.
         let file = report.source.name.as_str();
         // The file's name is the same in every finding and classification: escaped once.
-        let file_json = serde_json::to_string(file).unwrap_or_default();
+        let mut file_json = String::new();
+        string(&mut file_json, file);
         // Written into a buffer kept by the thread (a file's findings are
         // ~70 KB: growing a fresh one copied them over and over), which is
         // then handed out, shrunk in place, and replaced by one as large.

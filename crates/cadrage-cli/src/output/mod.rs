@@ -90,6 +90,7 @@ impl<W: std::io::Write> std::io::Write for Output<W> {
         Ok(buf.len())
     }
 
+    /// The output is flushed once, by [`Output::finish`].
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }

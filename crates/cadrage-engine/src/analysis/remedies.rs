@@ -159,7 +159,7 @@ pub(crate) struct Planned {
 
 impl Planned {
     fn new(ctx: &Context, rule: usize, change: Change, new: Vec<usize>) -> Option<Planned> {
-        let new_findings: Vec<String> =
+        let new_findings: Arc<[String]> =
             new.iter().filter_map(|&i| Some(ctx.rules.get(i)?.def.path.to_string())).collect();
         let (title, dim, dim_name, values, text) = match change {
             Change::Model(a) => {
@@ -179,15 +179,7 @@ impl Planned {
                 (title, dim, d.name.clone(), Some(vec![v.name.clone()]), v.name.to_string())
             }
         };
-        Some(Planned {
-            new,
-            title: title.into(),
-            dim_name,
-            values: values.map(Arc::from),
-            new_findings: Arc::from(new_findings),
-            dim,
-            text,
-        })
+        Some(Planned { new, title: title.into(), dim_name, values: values.map(Arc::from), new_findings, dim, text })
     }
 }
 

@@ -145,6 +145,9 @@ pub(crate) fn analyze(
 ) -> Analysis {
     let syntax = parsed.unwrap_or_else(|| cadrage_syntax::parse(&source.text));
     let mut check = FileCheck::start(project, source, syntax, key, opts, keep);
+    if !keep {
+        return check.finish_whole();
+    }
     let items: Vec<ItemCheck> = (0..check.syntax.items.len()).map(|i| check.check_item(i)).collect();
     check.finish(items)
 }
@@ -405,6 +408,43 @@ impl<'p> FileCheck<'p> {
             last = Some(f);
         }
         out
+    }
+
+    /// The whole file checked at once, for a check that keeps nothing for
+    /// later ([`Project::check`]): the same report as [`FileCheck::finish`]
+    /// on every item's results (`tests/corpus.rs` compares the two on every
+    /// case), without a list of results per item, which an editor keeps
+    /// to re-check only the items an edit touched but a one-off check only
+    /// gathers again (a few allocations and copies per item).
+    fn finish_whole(self) -> Analysis {
+        let FileCheck { mut ck, syntax, context, local_rulesets, file_findings } = self;
+        ck.findings = file_findings;
+        ck.classifications.reserve(syntax.items.len());
+        let ctx = context.as_deref();
+        for item in &syntax.items {
+            match item {
+                Item::Scenario(s) => ck.scenario(ctx, s, &[]),
+                Item::Plan(p) => ck.plan(ctx, p),
+                Item::Use(_) | Item::Ruleset(_) => {}
+            }
+        }
+        // Per finding, so once for all of them is the same as once per item.
+        ck.apply_engine_severities();
+        let mut findings = std::mem::take(&mut ck.findings);
+        // As `FileCheck::order` orders them: stable, by place then code,
+        // each duplicate once (compared with the last one kept).
+        findings.sort_by(|a, b| a.cmp_sort_key(b));
+        findings.dedup_by(|f, prev| place(prev) == place(f) && same_code(prev, f) && prev.message == f.message);
+        let mut allowed = std::mem::take(&mut ck.allowed);
+        allowed.sort_by(|a, b| a.finding.cmp_sort_key(&b.finding));
+        let report = FileReport {
+            source: Arc::clone(ck.source),
+            findings,
+            allowed,
+            classifications: std::mem::take(&mut ck.classifications),
+            scenarios: ck.scenario_count,
+        };
+        Analysis { report, syntax, context, local_rulesets, scenarios: Vec::new() }
     }
 
     /// The file's analysis, from the results of its items (one per item of

@@ -66,6 +66,22 @@ fn run(name: &str, text: &str) -> Result<String, String> {
     }
     let source = Source::new(format!("{name}.cadrage"), text);
     let report = project.check(&source, None, &CheckOptions::on(today));
+    // A one-off check takes the file whole; an editor's analysis goes item
+    // by item (to re-check only what an edit touched): the same report.
+    let analysis = project.analyze(&source, None, &CheckOptions::on(today));
+    let whole = format!("{:?}", (&report.findings, &report.allowed, &report.classifications, report.scenarios));
+    let by_item = format!(
+        "{:?}",
+        (
+            &analysis.report.findings,
+            &analysis.report.allowed,
+            &analysis.report.classifications,
+            analysis.report.scenarios
+        )
+    );
+    if whole != by_item {
+        return Err(format!("the check and the analysis differ:\n{whole}\n{by_item}"));
+    }
 
     let mut out = String::new();
     for f in &report.findings {

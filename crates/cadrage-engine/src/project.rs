@@ -8,14 +8,13 @@ use std::sync::Arc;
 use cadrage_syntax::ast::Item;
 use smol_str::SmolStr;
 
-use crate::builtin::BUILTIN_RULESETS;
 use crate::check::{self, Analysis, CheckOptions, FileReport};
 use crate::config::{Config, ConfigError, SeverityOverride};
 use crate::context::Context;
 use crate::finding::{EngineCode, Finding, RulePath, Severity};
 use crate::model::Ruleset;
 use crate::rulesets::{RulesetInput, resolve_layer};
-use crate::source::{BUILTIN_PREFIX, Loc, Source};
+use crate::source::{Loc, Source};
 use crate::suggest::{did_you_mean, list};
 
 /// A ruleset file the project loads.
@@ -90,17 +89,13 @@ impl ProjectBuilder {
             files.push(RulesetFile { key, source, findings });
         }
         if !self.no_builtins {
-            for (name, text) in BUILTIN_RULESETS {
+            for file in crate::builtin::parsed() {
                 // A project ruleset of the same name replaces the embedded one.
-                if inputs.iter().any(|i| i.syntax.name.text == *name) {
+                if inputs.iter().any(|i| i.syntax.name.text == file.name) {
                     continue;
                 }
-                let source = Source::new(format!("{BUILTIN_PREFIX}{name}"), *text);
-                let syntax = cadrage_syntax::parse(text);
-                for item in syntax.items {
-                    if let Item::Ruleset(r) = item {
-                        inputs.push(RulesetInput { source: Arc::clone(&source), syntax: r });
-                    }
+                for r in &file.rulesets {
+                    inputs.push(RulesetInput { source: Arc::clone(&file.source), syntax: r.clone() });
                 }
             }
         }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use cadrage_engine::source::Loc;
 use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Project, Severity, Source};
-use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::output::{Output, Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
@@ -66,35 +65,26 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     };
     let progress = Progress::new(work.len());
 
-    // Files are checked in parallel, a chunk at a time, while a writer thread
-    // prints (or, for one-document formats, keeps) the chunk before: the
-    // serial part of the output overlaps the checking, and memory stays
-    // bounded by a few chunks, not the run.
+    // Files are checked on every core while this thread prints (or, for
+    // one-document formats, keeps) their outputs in order: the serial part
+    // of the output overlaps the checking, and memory stays bounded by the
+    // few files checked ahead of the one being written.
     let sink = Sink { format: args.format, color, width, file_count, projects: &loaded.projects, progress: &progress };
-    let totals = std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Rendered>>(1);
-        let writer = s.spawn(move || sink.write(rx));
-        for chunk in work.chunks(CHUNK) {
-            let rendered: Vec<Rendered> = chunk
-                .par_iter()
-                .map(|w| {
-                    let report = match w {
-                        Work::Target(t) => check_target(t, &opts),
-                        Work::Ruleset(p, i) => ruleset_report(p, *i),
-                    };
-                    let r = renderer.render(&report);
-                    progress.tick();
-                    r
-                })
-                .collect();
-            // The writer stops early only on an error, which it returns.
-            if tx.send(rendered).is_err() {
-                break;
-            }
-        }
-        drop(tx);
-        writer.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })?;
+    let totals = crate::ordered::run(
+        &work,
+        rayon::current_num_threads(),
+        AHEAD,
+        |w| {
+            let report = match w {
+                Work::Target(t) => check_target(t, &opts),
+                Work::Ruleset(p, i) => ruleset_report(p, *i),
+            };
+            let r = renderer.render(&report);
+            progress.tick();
+            r
+        },
+        |results| sink.write(results),
+    )?;
 
     let failed = threshold(args.fail_on).is_some_and(|t| totals.any_at_or_above(t));
     // The process ends right after: freeing the projects one allocation at
@@ -127,13 +117,11 @@ fn stdout_file() -> Option<std::fs::File> {
     }
 }
 
-/// Files per chunk: enough to keep both cores busy, few enough that the
-/// rendered output of three chunks (one checked, one waiting, one written)
-/// stays small: ~1.4 MB of JSON at 100 scenarios per file. Every megabyte
-/// held is also first touched, a page fault per 4 KiB: 64 files per chunk
-/// took twice the faults for no gain; 8 left a core idle at every chunk's
-/// end (docs/performance.md).
-const CHUNK: usize = 16;
+/// How many files the workers may check ahead of the one being written:
+/// enough that none waits for the writer, few enough that the outputs
+/// waiting stay small (~2.3 MB of JSON at 100 scenarios per file; every
+/// megabyte held is also first touched, a page fault per 4 KiB).
+const AHEAD: usize = 32;
 
 /// The writer's buffer, for the small writes: a file's output (a JSON
 /// file's findings are ~70 KB) is larger and goes out directly, not copied
@@ -151,18 +139,18 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    /// Prints the chunks as they come, in order, then the end of the
-    /// output; returns the counts of the run.
-    fn write(self, chunks: std::sync::mpsc::Receiver<Vec<Rendered>>) -> Result<Counts, ToolError> {
+    /// Prints the files' outputs as they come, in order, then the end of
+    /// the output; returns the counts of the run.
+    fn write(self, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
         match stdout_file() {
-            Some(file) => self.write_to(std::io::BufWriter::with_capacity(BUFFER, file), chunks),
-            None => self.write_to(std::io::BufWriter::new(std::io::stdout().lock()), chunks),
+            Some(file) => self.write_to(std::io::BufWriter::with_capacity(BUFFER, file), results),
+            None => self.write_to(std::io::BufWriter::new(std::io::stdout().lock()), results),
         }
     }
 
-    fn write_to(self, out: impl Write, chunks: std::sync::mpsc::Receiver<Vec<Rendered>>) -> Result<Counts, ToolError> {
+    fn write_to(self, out: impl Write, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
         if matches!(self.format, Format::Json) {
-            return self.write_json(out, chunks);
+            return self.write_json(out, results);
         }
         // Writes do not fail: the first error is reported when the run ends.
         let mut out = Output::new(out);
@@ -171,7 +159,7 @@ impl Sink<'_> {
         let mut allowed = 0usize;
         let mut allowed_lines = String::new();
         let mut parts: Vec<Rendered> = Vec::new();
-        for r in chunks.into_iter().flatten() {
+        for r in results {
             totals.merge(r.counts);
             scenarios += r.scenarios;
             allowed += r.allowed_count;
@@ -214,20 +202,20 @@ impl Sink<'_> {
         out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
     }
 
-    /// The JSON document: its findings written as the chunks come.
-    fn write_json(
-        self,
-        out: impl Write,
-        chunks: std::sync::mpsc::Receiver<Vec<Rendered>>,
-    ) -> Result<Counts, ToolError> {
+    /// The JSON document: its findings written as the files' come.
+    fn write_json(self, out: impl Write, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
         use crate::output::json::{Document, DocumentError, SPOOL_LIMIT};
         let mut totals = Counts::default();
         let mut doc = Document::start(out, self.file_count, SPOOL_LIMIT);
-        let ended = chunks.into_iter().flatten().try_for_each(|r| {
+        let mut ended = Ok(());
+        for r in results {
             totals.merge(r.counts);
             // The findings go out now: a progress bar on the same terminal steps aside.
-            self.progress.suspend(|| doc.add(r))
-        });
+            ended = self.progress.suspend(|| doc.add(r));
+            if ended.is_err() {
+                break;
+            }
+        }
         self.progress.finish();
         match ended.and_then(|()| doc.finish()) {
             Ok(_) => Ok(totals),

@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod commands;
 mod fmt;
+mod ordered;
 mod output;
 
 use std::process::ExitCode;

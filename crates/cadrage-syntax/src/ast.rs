@@ -453,12 +453,16 @@ pub struct Fact {
     pub value: FactValue,
 }
 
+/// The names of a fact's value: most facts state one, held without an
+/// allocation of its own (four or five per scenario were, made and freed).
+pub type Names = smallvec::SmallVec<[Name; 1]>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum FactValue {
     /// `audience own_team, partners` (one name or several, comma-separated).
-    Names(Vec<Name>),
+    Names(Names),
     /// `model a + b`
-    Models(Vec<Name>),
+    Models(Names),
     /// `kpi "..."`
     Text(StrLit),
 }

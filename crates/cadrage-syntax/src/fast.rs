@@ -196,8 +196,9 @@ impl<'t> Reader<'t> {
     /// blanks between its parts; only a failed repetition is rolled back): a
     /// one-name list's span runs to the next token, a longer list's ends at
     /// its last name.
-    fn list(&mut self, first: Name, sep: u8) -> Option<Vec<Name>> {
-        let mut names = vec![first];
+    fn list(&mut self, first: Name, sep: u8) -> Option<Names> {
+        let mut names = Names::new();
+        names.push(first);
         self.trivia();
         if self.peek() != Some(sep) {
             return Some(names);
@@ -249,15 +250,26 @@ impl<'t> Reader<'t> {
             }
         } else {
             let mut i = 1;
-            loop {
+            let mut escapes = false;
+            let end = loop {
                 let tail = rest.get(i..)?;
                 i += memchr::memchr3(b'"', b'\\', b'\n', tail)?;
                 match rest.get(i)? {
                     b'"' => break i + 1,
-                    b'\\' if rest.get(i + 1).is_some_and(|&b| b != b'\n') => i += 2,
+                    b'\\' if rest.get(i + 1).is_some_and(|&b| b != b'\n') => {
+                        escapes = true;
+                        i += 2;
+                    }
                     _ => return None,
                 }
+            };
+            if !escapes {
+                // Most strings: nothing to check or decode, the search above said so.
+                let value = self.text.get(start + 1..start + end - 1)?.to_owned();
+                self.pos = start + end;
+                return Some(StrLit { value, span: self.span(start, self.pos), long: false });
             }
+            end
         };
         let token = self.text.get(start..start + end)?;
         let mut errors = Vec::new();
@@ -296,7 +308,7 @@ impl<'t> Reader<'t> {
         self.trivia();
         let first = self.name()?;
         let names = self.list(first, b',')?;
-        Some(UseDecl { span: self.span(start, self.pos), names })
+        Some(UseDecl { span: self.span(start, self.pos), names: names.into_vec() })
     }
 
     /// `NAME "title"?` after a keyword.

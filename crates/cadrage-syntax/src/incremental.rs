@@ -142,6 +142,12 @@ impl<T: Shift> Shift for Vec<T> {
     }
 }
 
+impl<A: smallvec::Array<Item: Shift>> Shift for smallvec::SmallVec<A> {
+    fn shift(&mut self, delta: i64) {
+        self.iter_mut().for_each(|x| x.shift(delta));
+    }
+}
+
 impl<T: Shift> Shift for Box<T> {
     fn shift(&mut self, delta: i64) {
         (**self).shift(delta);

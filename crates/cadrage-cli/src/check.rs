@@ -33,9 +33,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     // check are found: both are start-up, before any core can check a file.
     let files = std::thread::scope(|s| {
         s.spawn(cadrage_engine::builtin::prepare);
-        workspace::collect(&args.paths)
+        workspace::find(&args.paths)
     })?;
-    let loaded = workspace::load(files)?;
+    let loaded = workspace::load_found(files)?;
     let mut opts = CheckOptions::on(args.today.unwrap_or_else(crate::cli::today));
     // Only the JSON output shows remedies; the others need not search them.
     opts.remedies = matches!(args.format, Format::Json);
@@ -72,7 +72,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     let sink = Sink { format: args.format, color, width, file_count, projects: &loaded.projects, progress: &progress };
     let totals = crate::ordered::run(
         &work,
-        rayon::current_num_threads(),
+        workers(),
         AHEAD,
         |w| {
             let report = match w {
@@ -94,6 +94,18 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     drop((work, checked));
     std::mem::forget(loaded);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Worker threads: one per core, or `RAYON_NUM_THREADS` when set (the
+/// variable the commands that use rayon's pool read), without starting
+/// that pool: two idle threads spawned before the first file is checked.
+fn workers() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(std::num::NonZero::get))
+        .unwrap_or(2)
 }
 
 /// Standard output as a plain file (a duplicate of its descriptor, sharing

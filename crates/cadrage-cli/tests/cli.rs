@@ -123,6 +123,33 @@ fn output_to_a_full_disk_fails_with_exit_2() {
     }
 }
 
+/// Files are checked by as many threads as asked (`RAYON_NUM_THREADS`),
+/// finishing in any order: the output is the same, in file order.
+#[test]
+fn the_output_does_not_depend_on_the_number_of_threads() {
+    let dir = many_mistakes(120);
+    let run = |threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+            .args(["check", ".", "--format", "json", "--today", TODAY])
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("run cadrage");
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let one = run("1");
+    let doc: serde_json::Value = serde_json::from_slice(&one).expect("JSON");
+    let files: Vec<&str> =
+        doc["findings"].as_array().expect("findings").iter().filter_map(|f| f["file"].as_str()).collect();
+    assert!(files.windows(2).all(|w| w[0] <= w[1]), "findings out of file order");
+    assert_eq!(files.first(), Some(&"./m000.cadrage"));
+    assert_eq!(files.last(), Some(&"./m119.cadrage"));
+    for threads in ["2", "5"] {
+        assert!(run(threads) == one, "{threads} threads give another output");
+    }
+}
+
 #[test]
 fn findings_come_in_file_then_offset_order_whatever_the_argument_order() {
     let a = cadrage(&["check", "examples/mistakes.cadrage", "examples/merger.cadrage", "--format", "json"]);

@@ -103,11 +103,27 @@ pub fn display(path: &Path) -> String {
 /// The `*.cadrage` files of the given paths, sorted by display name; a
 /// file given by name is checked whatever its extension.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, ToolError> {
-    let mut out: BTreeMap<String, PathBuf> = BTreeMap::new();
+    Ok(find(paths)?.into_iter().map(|f| (f.display, f.path)).collect())
+}
+
+/// A file [`find`] found.
+pub struct Found {
+    /// As given on the command line, or found below a given folder, with `/`.
+    pub display: String,
+    pub path: PathBuf,
+    /// The path may be a symbolic link (a file given by name); `false` when
+    /// the folder's listing said it is not, which spares [`load_found`] a
+    /// `stat` of its own per file.
+    pub maybe_link: bool,
+}
+
+/// [`collect`], with what the search learnt of each file on the way.
+pub fn find(paths: &[PathBuf]) -> Result<Vec<Found>, ToolError> {
+    let mut out: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|_| ToolError::PathNotFound(display(p)))?;
         if !meta.is_dir() {
-            out.insert(display(p), p.clone());
+            out.insert(display(p), (p.clone(), true));
             continue;
         }
         let before = out.len();
@@ -118,14 +134,14 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, ToolError> {
         for entry in walker {
             let entry = entry.map_err(|e| ToolError::Io { path: display(p), message: e.to_string() })?;
             if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "cadrage") {
-                out.insert(display(entry.path()), entry.path().to_path_buf());
+                out.insert(display(entry.path()), (entry.path().to_path_buf(), entry.path_is_symlink()));
             }
         }
         if out.len() == before {
             return Err(ToolError::NoFiles(display(p)));
         }
     }
-    Ok(out.into_iter().collect())
+    Ok(out.into_iter().map(|(display, (path, maybe_link))| Found { display, path, maybe_link }).collect())
 }
 
 pub fn canonical(p: &Path) -> PathBuf {
@@ -136,9 +152,9 @@ pub fn canonical(p: &Path) -> PathBuf {
 /// folder share its canonical path (one `realpath` per file was most of the
 /// start-up of a check of 1,000 files). A file that is itself a symbolic
 /// link is resolved whole.
-fn canonical_file(p: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
+fn canonical_file(p: &Path, maybe_link: bool, dirs: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
     let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else { return canonical(p) };
-    if std::fs::symlink_metadata(p).map_or(true, |m| m.file_type().is_symlink()) {
+    if maybe_link && std::fs::symlink_metadata(p).map_or(true, |m| m.file_type().is_symlink()) {
         return canonical(p);
     }
     let dir = dirs
@@ -158,13 +174,18 @@ fn for_people(abs: &Path, cwd: &Path) -> String {
 
 /// Finds the project file of every target and loads each project once.
 pub fn load(files: Vec<(String, PathBuf)>) -> Result<Loaded, ToolError> {
+    load_found(files.into_iter().map(|(display, path)| Found { display, path, maybe_link: true }).collect())
+}
+
+/// [`load`] for files [`find`] found.
+pub fn load_found(files: Vec<Found>) -> Result<Loaded, ToolError> {
     let cwd = canonical(Path::new("."));
     let mut config_of_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut projects: BTreeMap<Option<PathBuf>, Arc<Project>> = BTreeMap::new();
     let mut targets = Vec::with_capacity(files.len());
     let mut canonical_dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for (display_name, path) in files {
-        let abs = canonical_file(&path, &mut canonical_dirs);
+    for Found { display: display_name, path, maybe_link } in files {
+        let abs = canonical_file(&path, maybe_link, &mut canonical_dirs);
         let dir = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| cwd.clone());
         let config = find_config(&dir, &mut config_of_dir);
         let project = match projects.get(&config) {
@@ -311,14 +332,24 @@ mod tests {
         let mut dirs = HashMap::new();
         for _ in 0..2 {
             for p in &paths {
-                assert_eq!(canonical_file(p, &mut dirs), canonical(p), "{}", p.display());
+                assert_eq!(canonical_file(p, true, &mut dirs), canonical(p), "{}", p.display());
             }
         }
         #[cfg(unix)]
         assert_eq!(
-            canonical_file(&root.join("a/b/link.cadrage"), &mut dirs),
+            canonical_file(&root.join("a/b/link.cadrage"), true, &mut dirs),
             canonical(&root.join("elsewhere/real.cadrage"))
         );
+        // Files found in folders say whether they may be links, and are
+        // not looked at again when they are not: the same paths.
+        let found = find(&[root.to_path_buf()]).expect("files");
+        assert!(found.len() >= 2, "{}", found.len());
+        #[cfg(unix)]
+        assert!(found.iter().any(|f| f.maybe_link), "the file link is not seen as one");
+        assert!(found.iter().any(|f| !f.maybe_link));
+        for f in &found {
+            assert_eq!(canonical_file(&f.path, f.maybe_link, &mut HashMap::new()), canonical(&f.path), "{}", f.display);
+        }
     }
 
     /// The SIMD reading accepts and refuses the same bytes as the standard

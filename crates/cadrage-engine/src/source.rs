@@ -5,7 +5,6 @@ use std::sync::{Arc, OnceLock};
 use cadrage_syntax::{CharPosition, LineIndex, LineStarts, Span, Utf16Position};
 
 /// One source text: a file on disk, an open editor buffer, or an embedded ruleset.
-#[derive(Debug)]
 pub struct Source {
     /// How the file is named in output: the path as given (with `/`), or `builtin:NAME`.
     pub name: String,
@@ -15,6 +14,14 @@ pub struct Source {
     line_starts: OnceLock<LineStarts>,
     /// Does the text hold a `\r` (see `read_span`)?
     has_cr: OnceLock<bool>,
+}
+
+/// A source is its name and text; its indexes are built when first asked
+/// for, so they would make two equal sources print differently.
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").field("name", &self.name).field("text", &self.text).finish_non_exhaustive()
+    }
 }
 
 impl Source {

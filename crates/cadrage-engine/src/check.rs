@@ -751,7 +751,7 @@ impl<'p> Checker<'p> {
 
     fn fact_value(&mut self, ctx: &Context, dim: DimId, fact: &ast::Fact, scenario: Option<&SmolStr>) -> Slot {
         let Some(d) = ctx.dims.get(dim) else { return Slot::Unknown };
-        let dim_name = d.name.clone();
+        let dim_name = &d.name;
         match (&fact.value, d.kind) {
             (FactValue::Text(s), DimensionKind::Text) => Slot::Text(s.value.as_str().into()),
             (FactValue::Names(_) | FactValue::Models(_), DimensionKind::Text) => {

@@ -143,8 +143,9 @@ struct RuleParts {
 thread_local! {
     static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     /// By rule: a run has few rules, and each worker thread its own copy.
-    static RULE_PARTS: std::cell::RefCell<std::collections::HashMap<cadrage_engine::RulePath, RuleParts>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static RULE_PARTS: std::cell::RefCell<
+        std::collections::HashMap<cadrage_engine::RulePath, RuleParts, foldhash::fast::FixedState>,
+    > = std::cell::RefCell::new(std::collections::HashMap::default());
 }
 
 impl RuleParts {

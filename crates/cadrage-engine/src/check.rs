@@ -9,7 +9,7 @@ use cadrage_syntax::ast::{self, DimRef, DimensionKind, FactValue, Item, PhaseStm
 use smol_str::SmolStr;
 
 use crate::context::{CConclusion, Context, DimId, MODEL};
-use crate::eval::{FactRef, Slot, Tri, deny_span};
+use crate::eval::{FactRef, Slot, Tri, deny_span, eval};
 use crate::finding::{Code, Counts, EngineCode, Finding, Fix, RulePath};
 use crate::model::{Piece, Ruleset, Template};
 use crate::project::Project;
@@ -889,30 +889,41 @@ impl<'p> Checker<'p> {
             }
         }
 
-        // What the rules conclude depends only on the facts as conditions
-        // see them: remembered (verdict.rs); what follows quotes the scenario.
-        let verdict = crate::verdict::of(ctx, &facts, self.opts.remedies);
+        // Rules.
         // Each finding with the index of its rule (None: the engine's own).
         let mut raw: Vec<(Finding, Option<usize>)> = Vec::new();
+        let mut fired_expect: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        let mut results: Vec<Tri> = if self.keep { Vec::with_capacity(ctx.rules.len()) } else { Vec::new() };
         let env = MsgEnv { ctx, facts: &facts, scenario: &name };
-        for fired in &verdict.fired {
-            match *fired {
-                crate::verdict::Fired::Require { rule: i, ref missing } => {
-                    let Some(rule) = ctx.rules.get(i) else { continue };
-                    let missing: Vec<&str> =
-                        missing.iter().filter_map(|d| ctx.dims.get(*d).map(|x| x.name.as_str())).collect();
-                    let message = match &rule.def.message {
-                        Some(t) => env.render(t, None),
-                        None => format!("this scenario does not state {}", list_and(&missing)),
-                    };
-                    let mut f = self.rule_finding(rule, message, sc.name.span, &name);
-                    if self.opts.labels {
-                        f.label = Some(format!("no {}", list_and(&missing)));
+        for (i, rule) in ctx.rules.iter().enumerate() {
+            let t = eval(&rule.cond, &facts);
+            if self.keep {
+                results.push(t);
+            }
+            if t != Tri::True {
+                continue;
+            }
+            match &rule.conclusion {
+                CConclusion::Expect(_) => fired_expect.push(i),
+                CConclusion::Require(dims) => {
+                    let missing: Vec<&str> = dims
+                        .iter()
+                        .filter(|d| facts.get(**d).is_none_or(Option::is_none))
+                        .filter_map(|d| ctx.dims.get(*d).map(|x| x.name.as_str()))
+                        .collect();
+                    if !missing.is_empty() {
+                        let message = match &rule.def.message {
+                            Some(t) => env.render(t, None),
+                            None => format!("this scenario does not state {}", list_and(&missing)),
+                        };
+                        let mut f = self.rule_finding(rule, message, sc.name.span, &name);
+                        if self.opts.labels {
+                            f.label = Some(format!("no {}", list_and(&missing)));
+                        }
+                        raw.push((f, Some(i)));
                     }
-                    raw.push((f, Some(i)));
                 }
-                crate::verdict::Fired::Deny { rule: i } => {
-                    let Some(rule) = ctx.rules.get(i) else { continue };
+                CConclusion::Deny => {
                     let reason = deny_span(ctx, &rule.cond, &facts);
                     let span = reason.map(|(s, _, _)| s).unwrap_or(sc.name.span);
                     let label = reason.filter(|_| self.opts.labels).map(|(_, atom, value)| {
@@ -934,19 +945,33 @@ impl<'p> Checker<'p> {
         }
 
         // Expected model: only the highest priority among the fired `expect` rules counts.
-        let model_fact = facts.get(MODEL).and_then(Option::as_ref);
-        let chosen: Option<ValueSet> = match model_fact {
+        let chosen: Option<ValueSet> = match facts.get(MODEL).and_then(Option::as_ref) {
             Some(FactRef { slot: Slot::Values(v), .. }) => Some(v.clone()),
             _ => None,
         };
-        if let Some(agreed) = &verdict.expected {
-            if verdict.conflict() {
-                raw.push((self.conflict(ctx, &verdict.deciding, sc, &name), None));
+        let model_stated = facts.get(MODEL).is_some_and(Option::is_some);
+        let top = fired_expect.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.priority).max();
+        let (deciding, overridden): (smallvec::SmallVec<[usize; 4]>, smallvec::SmallVec<[usize; 4]>) =
+            fired_expect.iter().copied().partition(|&i| ctx.rules.get(i).is_some_and(|r| Some(r.def.priority) == top));
+        let mut expected: Option<smallvec::SmallVec<[ValueSet; 2]>> = None;
+        if !deciding.is_empty() {
+            let mut agreed: smallvec::SmallVec<[ValueSet; 2]> =
+                alternatives(ctx, deciding.first().copied()).iter().cloned().collect();
+            for &i in deciding.iter().skip(1) {
+                let alts = alternatives(ctx, Some(i));
+                agreed.retain(|a| alts.iter().any(|b| b.same(a)));
+            }
+            if deciding.len() > 1 && agreed.is_empty() {
+                raw.push((self.conflict(ctx, &deciding, sc, &name), None));
             }
             if let Some(chosen) = &chosen {
-                for &i in &verdict.unmet {
+                for &i in &deciding {
                     let Some(rule) = ctx.rules.get(i) else { continue };
-                    let alts = crate::verdict::alternatives(ctx, i);
+                    let alts = alternatives(ctx, Some(i));
+                    if alts.iter().any(|a| a.same(chosen)) {
+                        continue;
+                    }
+                    let model_fact = facts.get(MODEL).and_then(Option::as_ref);
                     let span = match model_fact {
                         Some(f) if f.own => f.fact.value.span(),
                         _ => sc.name.span,
@@ -971,23 +996,23 @@ impl<'p> Checker<'p> {
                     raw.push((f, Some(i)));
                 }
             }
+            expected = Some(agreed);
         }
-        let expected = verdict.expected.as_deref();
-        if model_fact.is_none() {
-            raw.push((self.classified(ctx, sc, &name, expected, &verdict.deciding), None));
+        if !model_stated {
+            raw.push((self.classified(ctx, sc, &name, expected.as_deref(), &deciding), None));
         }
         self.classifications.push(Classification {
             scenario: name.clone(),
             loc: self.loc(sc.name.span),
-            expected: expected.map(|alts| alts.iter().map(|a| ctx.models_names(a)).collect()),
-            chosen: chosen_names(model_fact),
+            expected: expected.as_ref().map(|alts| alts.iter().map(|a| ctx.models_names(a)).collect()),
+            chosen: chosen_names(facts.get(MODEL).and_then(Option::as_ref)),
         });
 
         if self.opts.remedies {
             let place = crate::analysis::remedies::Place { source: self.source, scenario: sc };
             for (f, rule) in &mut raw {
                 if let Some(i) = *rule {
-                    f.remedies = crate::analysis::remedies::from_plans(ctx, &facts, verdict.plans_of(i), &place);
+                    f.remedies = crate::analysis::remedies::remedies(ctx, &facts, i, &place);
                 }
             }
         }
@@ -1013,10 +1038,10 @@ impl<'p> Checker<'p> {
                 name_span: sc.name.span,
                 span: sc.span,
                 facts: infos,
-                results: verdict.results.clone(),
-                expected: expected.map(<[ValueSet]>::to_vec),
-                deciding: verdict.deciding.to_vec(),
-                overridden: verdict.overridden.to_vec(),
+                results,
+                expected: expected.map(|e| e.to_vec()),
+                deciding: deciding.to_vec(),
+                overridden: overridden.to_vec(),
                 chosen,
             });
         }
@@ -1213,6 +1238,13 @@ impl<'p> Checker<'p> {
             },
             Code::Rule(_) => true,
         });
+    }
+}
+
+fn alternatives(ctx: &Context, rule: Option<usize>) -> &[ValueSet] {
+    match rule.and_then(|i| ctx.rules.get(i)) {
+        Some(r) => alternatives_of(ctx, r),
+        None => &[],
     }
 }
 

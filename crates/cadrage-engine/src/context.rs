@@ -36,8 +36,6 @@ pub struct Context {
     pub clashes: Vec<String>,
     /// The remedies' searches done so far on this context.
     pub(crate) remedy_memo: crate::analysis::remedies::Memo,
-    /// This context among all those of the process (see [`Context::id`]).
-    id: u64,
 }
 
 #[derive(Debug)]
@@ -211,10 +209,6 @@ impl Context {
             rule_index: HashMap::default(),
             clashes,
             remedy_memo: Default::default(),
-            id: {
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            },
         };
         for r in rules {
             if !r.valid {
@@ -234,12 +228,6 @@ impl Context {
             ctx.rules.push(CRule { def: r, cond, conclusion, severity, reads });
         }
         ctx
-    }
-
-    /// A number no other context of the process has, nor will have: what
-    /// is remembered of a context is kept under it, never under another's.
-    pub fn id(&self) -> u64 {
-        self.id
     }
 
     pub fn dim(&self, name: &str) -> Option<DimId> {

@@ -22,7 +22,6 @@ pub mod source;
 pub mod suggest;
 pub mod testing;
 pub mod valueset;
-mod verdict;
 
 pub use check::{
     Analysis, CheckOptions, Classification, FactInfo, FactOrigin, FileCheck, FileReport, FindingRef, ItemCheck,

@@ -15,7 +15,6 @@ use crate::eval::{FactRef, Slot, Tri, eval};
 use crate::finding::Fix;
 use crate::source::{Loc, Source};
 use crate::valueset::ValueSet;
-use crate::verdict::Seen;
 
 /// At most this many remedies per finding.
 pub const MAX_REMEDIES: usize = 3;
@@ -122,26 +121,16 @@ pub(crate) struct Place<'a> {
     pub scenario: &'a ast::Scenario,
 }
 
-/// The search for the remedies of the finding of rule `rule` on these
-/// facts, best first: a change of model for an `expect`, stating the
-/// missing facts of a `require`, then single changes of a fact's value that
-/// clear it, those that bring no other finding first ([`from_plans`] writes
-/// them for a scenario).
+/// The remedies of the finding of rule `rule` on these facts, best first:
+/// a change of model for an `expect`, stating the missing facts of a
+/// `require`, then single changes of a fact's value that clear it, those
+/// that bring no other finding first.
 ///
 /// The search depends only on the rule and on the facts as conditions see
 /// them, so it is remembered per context ([`Memo`]): scenarios with the
 /// same facts share it, and only the edits are written for each.
-pub(crate) fn plans(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Arc<[Planned]> {
-    ctx.remedy_memo.get_or_search(rule, facts, || search(ctx, facts, rule))
-}
-
-/// The remedies of a search's result, with this scenario's edits.
-pub(crate) fn from_plans(
-    ctx: &Context,
-    facts: &[Option<FactRef<'_>>],
-    plan: &[Planned],
-    place: &Place<'_>,
-) -> Vec<Remedy> {
+pub(crate) fn remedies(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize, place: &Place<'_>) -> Vec<Remedy> {
+    let plan = ctx.remedy_memo.get_or_search(rule, facts, || search(ctx, facts, rule));
     plan.iter()
         .map(|p| Remedy {
             title: p.title.clone(),
@@ -306,6 +295,15 @@ fn search(ctx: &Context, facts: &[Option<FactRef<'_>>], rule: usize) -> Vec<Plan
     direct
 }
 
+/// A fact as conditions see it: missing, stated with a value no atom can
+/// test (a text, or an unknown value), or a set of values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Seen {
+    Missing,
+    Opaque,
+    Values(ValueSet),
+}
+
 type MemoKey = (usize, Box<[Seen]>);
 
 /// The remedies' searches of one context, by rule and by the facts as
@@ -324,7 +322,14 @@ impl Memo {
         facts: &[Option<FactRef<'_>>],
         search: impl FnOnce() -> Vec<Planned>,
     ) -> Arc<[Planned]> {
-        let seen = facts.iter().map(|f| Seen::of(f.as_ref())).collect();
+        let seen = facts
+            .iter()
+            .map(|f| match f.as_ref().map(|f| &f.slot) {
+                None => Seen::Missing,
+                Some(Slot::Text(_) | Slot::Unknown) => Seen::Opaque,
+                Some(Slot::Values(v)) => Seen::Values(v.clone()),
+            })
+            .collect();
         let key = (rule, seen);
         // A poisoned lock only means another thread panicked while holding
         // it; the map is still a valid memo.

@@ -1,6 +1,7 @@
-//! What the rules conclude on some facts is remembered per worker thread
-//! (verdict.rs): it must never be taken for another context's rules, nor
-//! for a scenario whose facts only look alike.
+//! Facts that look alike to the rules: what is remembered of them (the
+//! remedies' searches, per context) must never be taken for another
+//! context's rules, nor leak one scenario's messages and places into
+//! another's.
 
 use cadrage_engine::{CheckOptions, Project, Source};
 
@@ -77,7 +78,8 @@ plan p {
     assert_eq!(fixes, vec!["use community", "add `model community`"]);
 }
 
-/// A dimension of more values than a word holds is judged afresh each time.
+/// A dimension of more values than a machine word holds (value sets spill
+/// to the heap).
 #[test]
 fn a_dimension_of_many_values_is_judged_too() {
     let values: Vec<String> = (0..70).map(|i| format!("v{i}")).collect();

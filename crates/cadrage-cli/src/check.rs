@@ -65,12 +65,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
     };
     let progress = Progress::new(work.len());
 
-    // Files are checked on every core while this thread prints (or, for
-    // one-document formats, keeps) their outputs in order: the serial part
-    // of the output overlaps the checking, and memory stays bounded by the
-    // few files checked ahead of the one being written.
+    // Files are checked on every core, and their outputs printed (or, for
+    // one-document formats, kept) in order by whichever worker finds the
+    // next one ready: the serial part of the output overlaps the checking,
+    // and memory stays bounded by the few files checked ahead of the one
+    // being written.
     let sink = Sink { format: args.format, color, width, file_count, projects: &loaded.projects, progress: &progress };
-    let totals = crate::ordered::run(
+    let writer = crate::ordered::run(
         &work,
         workers(),
         AHEAD,
@@ -83,8 +84,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, ToolError> {
             progress.tick();
             r
         },
-        |results| sink.write(results),
-    )?;
+        Writer::start(sink),
+        Writer::put,
+    );
+    let totals = writer.finish()?;
 
     let failed = threshold(args.fail_on).is_some_and(|t| totals.any_at_or_above(t));
     // The process ends right after: freeing the projects one allocation at
@@ -150,89 +153,113 @@ struct Sink<'a> {
     progress: &'a Progress,
 }
 
-impl Sink<'_> {
-    /// Prints the files' outputs as they come, in order, then the end of
-    /// the output; returns the counts of the run.
-    fn write(self, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
-        match stdout_file() {
-            Some(file) => self.write_to(std::io::BufWriter::with_capacity(BUFFER, file), results),
-            None => self.write_to(std::io::BufWriter::new(std::io::stdout().lock()), results),
-        }
-    }
+/// Where the output goes: standard output as a file, or `Stdout`.
+type Out = Box<dyn Write + Send>;
 
-    fn write_to(self, out: impl Write, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
-        if matches!(self.format, Format::Json) {
-            return self.write_json(out, results);
-        }
-        // Writes do not fail: the first error is reported when the run ends.
-        let mut out = Output::new(out);
-        let mut totals = Counts::default();
-        let mut scenarios = 0usize;
-        let mut allowed = 0usize;
-        let mut allowed_lines = String::new();
-        let mut parts: Vec<Rendered> = Vec::new();
-        for r in results {
-            totals.merge(r.counts);
-            scenarios += r.scenarios;
-            allowed += r.allowed_count;
-            match self.format {
-                Format::Human => {
-                    self.progress.suspend(|| {
-                        let _ = out.write_all(r.findings.as_bytes());
-                    });
-                    allowed_lines.push_str(&r.allowed);
-                }
-                Format::Github => {
-                    let _ = out.write_all(r.findings.as_bytes());
-                }
-                Format::Sarif | Format::Junit => parts.push(r),
-                // Written as it comes by `write_json`.
-                Format::Json => {}
-            }
-        }
-        self.progress.finish();
-        let (file_count, width) = (self.file_count, self.width);
-        let _ = match self.format {
-            Format::Human => {
-                let human = Human::new(self.color, width);
-                if !allowed_lines.is_empty() {
-                    let _ = writeln!(out, "allowed findings:");
-                    let _ = out.write_all(allowed_lines.as_bytes());
-                    let _ = writeln!(out);
-                }
-                out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
-            }
-            Format::Sarif => out.write_all(crate::output::sarif::document(self.projects, &parts).as_bytes()),
-            Format::Junit => out.write_all(crate::output::junit::document(&parts).as_bytes()),
-            Format::Github => {
-                // A plain line for the log; annotations are the commands above.
-                let human = Human::new(false, width);
-                out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
-            }
-            Format::Json => Ok(()),
+/// The output of a check, written as the files' outputs come, in order.
+struct Writer<'a> {
+    sink: Sink<'a>,
+    totals: Counts,
+    state: State,
+}
+
+enum State {
+    /// The JSON document: its findings written as the files' come; the
+    /// first error of its temporary files, if any (the run stops there).
+    Json(crate::output::json::Document<Out>, Result<(), crate::output::json::DocumentError>),
+    /// The other formats: printed as they come (human, GitHub) or kept
+    /// for one document at the end (SARIF, JUnit). Writes do not fail:
+    /// the first error is reported when the run ends.
+    Other { out: Output<Out>, scenarios: usize, allowed: usize, allowed_lines: String, parts: Vec<Rendered> },
+}
+
+impl<'a> Writer<'a> {
+    fn start(sink: Sink<'a>) -> Writer<'a> {
+        let out: Out = match stdout_file() {
+            Some(file) => Box::new(std::io::BufWriter::with_capacity(BUFFER, file)),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         };
-        out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+        let state = match sink.format {
+            Format::Json => State::Json(
+                crate::output::json::Document::start(out, sink.file_count, crate::output::json::SPOOL_LIMIT),
+                Ok(()),
+            ),
+            _ => State::Other {
+                out: Output::new(out),
+                scenarios: 0,
+                allowed: 0,
+                allowed_lines: String::new(),
+                parts: Vec::new(),
+            },
+        };
+        Writer { sink, totals: Counts::default(), state }
     }
 
-    /// The JSON document: its findings written as the files' come.
-    fn write_json(self, out: impl Write, results: &mut dyn Iterator<Item = Rendered>) -> Result<Counts, ToolError> {
-        use crate::output::json::{Document, DocumentError, SPOOL_LIMIT};
-        let mut totals = Counts::default();
-        let mut doc = Document::start(out, self.file_count, SPOOL_LIMIT);
-        let mut ended = Ok(());
-        for r in results {
-            totals.merge(r.counts);
-            // The findings go out now: a progress bar on the same terminal steps aside.
-            ended = self.progress.suspend(|| doc.add(r));
-            if ended.is_err() {
-                break;
+    /// Adds one file's output; false when the run cannot go on.
+    fn put(&mut self, r: Rendered) -> bool {
+        self.totals.merge(r.counts);
+        let progress = self.sink.progress;
+        match &mut self.state {
+            State::Json(doc, ended) => {
+                // The findings go out now: a progress bar on the same terminal steps aside.
+                *ended = progress.suspend(|| doc.add(r));
+                ended.is_ok()
+            }
+            State::Other { out, scenarios, allowed, allowed_lines, parts } => {
+                *scenarios += r.scenarios;
+                *allowed += r.allowed_count;
+                match self.sink.format {
+                    Format::Human => {
+                        progress.suspend(|| {
+                            let _ = out.write_all(r.findings.as_bytes());
+                        });
+                        allowed_lines.push_str(&r.allowed);
+                    }
+                    Format::Github => {
+                        let _ = out.write_all(r.findings.as_bytes());
+                    }
+                    Format::Sarif | Format::Junit => parts.push(r),
+                    Format::Json => {}
+                }
+                true
             }
         }
-        self.progress.finish();
-        match ended.and_then(|()| doc.finish()) {
-            Ok(_) => Ok(totals),
-            Err(DocumentError::Output(e)) => output_error(e, totals),
-            Err(DocumentError::Spool(e)) => Err(ToolError::Spool(e.to_string())),
+    }
+
+    /// Writes the end of the output and flushes it; returns the counts of the run.
+    fn finish(self) -> Result<Counts, ToolError> {
+        use crate::output::json::DocumentError;
+        let Writer { sink, totals, state } = self;
+        sink.progress.finish();
+        match state {
+            State::Json(doc, ended) => match ended.and_then(|()| doc.finish()) {
+                Ok(_) => Ok(totals),
+                Err(DocumentError::Output(e)) => output_error(e, totals),
+                Err(DocumentError::Spool(e)) => Err(ToolError::Spool(e.to_string())),
+            },
+            State::Other { mut out, scenarios, allowed, allowed_lines, parts } => {
+                let (file_count, width) = (sink.file_count, sink.width);
+                let _ = match sink.format {
+                    Format::Human => {
+                        let human = Human::new(sink.color, width);
+                        if !allowed_lines.is_empty() {
+                            let _ = writeln!(out, "allowed findings:");
+                            let _ = out.write_all(allowed_lines.as_bytes());
+                            let _ = writeln!(out);
+                        }
+                        out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
+                    }
+                    Format::Sarif => out.write_all(crate::output::sarif::document(sink.projects, &parts).as_bytes()),
+                    Format::Junit => out.write_all(crate::output::junit::document(&parts).as_bytes()),
+                    Format::Github => {
+                        // A plain line for the log; annotations are the commands above.
+                        let human = Human::new(false, width);
+                        out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
+                    }
+                    Format::Json => Ok(()),
+                };
+                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+            }
         }
     }
 }

@@ -1,98 +1,156 @@
-//! Work done in parallel, its results taken in order: the files of a check
-//! are checked by every core while one thread writes their output in the
-//! order of the files.
+//! Work done in parallel, its results written in order: the files of a
+//! check are checked by every core, and their outputs written in the order
+//! of the files.
 //!
 //! Each worker takes the next item as soon as it is free (no batch to wait
 //! for at the end of a chunk: with chunks, one core sat idle at the end of
 //! each while the other finished its last file), but never more than
-//! `window` items ahead of the consumer, so that the results waiting to be
-//! taken stay few however many items there are.
+//! `window` items ahead of the writing, so that the results waiting stay
+//! few however many items there are. There is no writer thread: the worker
+//! that finds the next result in order ready writes it, and any that
+//! follow (a writer thread, a third thread on two cores, was woken and put
+//! to sleep again for every file).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 
-/// Runs `work` on every item on `workers` threads and hands the results to
-/// `consume` in the order of `items`, as they become ready; returns what
-/// `consume` returns. If `consume` stops early, the workers stop after the
-/// item they are on. A panic in `work` stops the others and is raised again
-/// here once every thread has stopped (the consumer sees the results
-/// before it, then the end).
-pub fn run<T: Sync, R: Send, O>(
+/// Runs `work` on every item on `workers` threads and gives the results to
+/// `put`, one at a time and in the order of `items`, on whichever worker
+/// holds the sink; returns the sink. `put` returns false to stop: the
+/// workers stop after the item they are on, and the results not yet
+/// written are dropped. A panic in `work` or `put` stops the others and is
+/// raised again here once every thread has stopped.
+pub fn run<T: Sync, R: Send, S: Send>(
     items: &[T],
     workers: usize,
     window: usize,
     work: impl Fn(&T) -> R + Sync,
-    consume: impl FnOnce(&mut dyn Iterator<Item = R>) -> O,
-) -> O {
-    let next = AtomicUsize::new(0);
-    let gate = Gate { taken: Mutex::new(0), moved: Condvar::new(), stop: AtomicBool::new(false) };
-    let window = window.max(1);
+    sink: S,
+    put: impl Fn(&mut S, R) -> bool + Sync,
+) -> S {
+    let run = Run {
+        next: AtomicUsize::new(0),
+        pending: Mutex::new(Pending { first: 0, results: VecDeque::new() }),
+        room: Condvar::new(),
+        stop: AtomicBool::new(false),
+        sink: Mutex::new(sink),
+        window: window.max(1),
+    };
     std::thread::scope(|s| {
-        let (tx, rx) = channel::<(usize, R)>();
         for _ in 0..workers.clamp(1, items.len().max(1)) {
-            let tx = tx.clone();
-            let (next, gate, work) = (&next, &gate, &work);
-            s.spawn(move || {
-                let _stop_on_panic = StopOnPanic(gate);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
+            s.spawn(|| {
+                let _stop_on_panic = StopOnPanic(&run);
+                while let Some(i) = run.take(items.len()) {
                     let Some(item) = items.get(i) else { break };
-                    if !gate.wait_for_room(i, window) || tx.send((i, work(item))).is_err() {
-                        break;
-                    }
+                    let r = work(item);
+                    run.deposit(i, r);
+                    run.write_ready(&put);
                 }
             });
         }
-        drop(tx);
-        let mut in_order = InOrder { rx, pending: VecDeque::new(), next: 0, gate: &gate };
-        let out = consume(&mut in_order);
-        // Workers waiting for room wake up and stop; those still working
-        // find the channel closed when they send.
-        gate.stop();
-        drop(in_order);
-        out
-    })
+    });
+    run.sink.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// How far the consumer has taken, for the workers to wait on.
-struct Gate {
-    taken: Mutex<usize>,
-    moved: Condvar,
+/// The results not yet written: `results[k]` is item `first + k`'s, if done.
+struct Pending<R> {
+    first: usize,
+    results: VecDeque<Option<R>>,
+}
+
+struct Run<R, S> {
+    next: AtomicUsize,
+    pending: Mutex<Pending<R>>,
+    /// Signalled when results are written (room in the window) or the run stops.
+    room: Condvar,
     stop: AtomicBool,
+    sink: Mutex<S>,
+    window: usize,
 }
 
-impl Gate {
-    /// Waits until item `i` is within `window` of the consumer; false when
-    /// the run is stopping.
-    fn wait_for_room(&self, i: usize, window: usize) -> bool {
-        let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
-        while i >= *taken + window && !self.stop.load(Ordering::Acquire) {
-            taken = self.moved.wait(taken).unwrap_or_else(PoisonError::into_inner);
-        }
-        !self.stop.load(Ordering::Acquire)
+impl<R, S> Run<R, S> {
+    fn pending(&self) -> MutexGuard<'_, Pending<R>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn advance(&self, taken: usize) {
-        *self.taken.lock().unwrap_or_else(PoisonError::into_inner) = taken;
-        self.moved.notify_all();
+    /// The next item to work on, once it is within the window of the
+    /// writing; `None` when there is none left or the run is stopping.
+    fn take(&self, count: usize) -> Option<usize> {
+        if self.stop.load(Ordering::Acquire) {
+            return None;
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= count {
+            return None;
+        }
+        let mut p = self.pending();
+        while i >= p.first + self.window && !self.stop.load(Ordering::Acquire) {
+            p = self.room.wait(p).unwrap_or_else(PoisonError::into_inner);
+        }
+        (!self.stop.load(Ordering::Acquire)).then_some(i)
+    }
+
+    fn deposit(&self, i: usize, r: R) {
+        let mut p = self.pending();
+        let Some(at) = i.checked_sub(p.first) else { return };
+        if p.results.len() <= at {
+            p.results.resize_with(at + 1, || None);
+        }
+        if let Some(slot) = p.results.get_mut(at) {
+            *slot = Some(r);
+        }
+    }
+
+    /// The next result in order, if it is done.
+    fn next_ready(&self) -> Option<R> {
+        let mut p = self.pending();
+        let r = p.results.front_mut().and_then(Option::take)?;
+        p.results.pop_front();
+        p.first += 1;
+        drop(p);
+        self.room.notify_all();
+        Some(r)
+    }
+
+    /// Writes the results that are next in order, unless another worker is
+    /// writing: that one writes them too, since it looks again for a
+    /// result come in meanwhile after it lets the sink go.
+    fn write_ready(&self, put: &impl Fn(&mut S, R) -> bool) {
+        loop {
+            let mut sink = match self.sink.try_lock() {
+                Ok(s) => s,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            while let Some(r) = self.next_ready() {
+                if !put(&mut sink, r) {
+                    self.stop();
+                    return;
+                }
+            }
+            drop(sink);
+            let more = self.pending().results.front().is_some_and(Option::is_some);
+            if !more {
+                return;
+            }
+        }
     }
 
     fn stop(&self) {
         self.stop.store(true, Ordering::Release);
         // Taken under the lock, so that no worker misses the wake-up
         // between its test and its wait.
-        drop(self.taken.lock().unwrap_or_else(PoisonError::into_inner));
-        self.moved.notify_all();
+        drop(self.pending());
+        self.room.notify_all();
     }
 }
 
 /// Stops the run when a worker unwinds, so that the others do not wait
 /// for room that its missing result would never make.
-struct StopOnPanic<'a>(&'a Gate);
+struct StopOnPanic<'a, R, S>(&'a Run<R, S>);
 
-impl Drop for StopOnPanic<'_> {
+impl<R, S> Drop for StopOnPanic<'_, R, S> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.stop();
@@ -100,46 +158,17 @@ impl Drop for StopOnPanic<'_> {
     }
 }
 
-/// The results in order: those that come early wait in `pending`.
-struct InOrder<'a, R> {
-    rx: Receiver<(usize, R)>,
-    /// Results `next`, `next + 1`, ... as far as any has come.
-    pending: VecDeque<Option<R>>,
-    next: usize,
-    gate: &'a Gate,
-}
-
-impl<R> Iterator for InOrder<'_, R> {
-    type Item = R;
-
-    fn next(&mut self) -> Option<R> {
-        loop {
-            if let Some(r) = self.pending.front_mut().and_then(Option::take) {
-                self.pending.pop_front();
-                self.next += 1;
-                self.gate.advance(self.next);
-                return Some(r);
-            }
-            // Every worker gone: all results taken, or a worker panicked.
-            let (i, r) = self.rx.recv().ok()?;
-            let at = i.checked_sub(self.next)?;
-            if self.pending.len() <= at {
-                self.pending.resize_with(at + 1, || None);
-            }
-            if let Some(slot) = self.pending.get_mut(at) {
-                *slot = Some(r);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+
+    fn push(v: &mut Vec<u64>, r: u64) -> bool {
+        v.push(r);
+        true
+    }
 
     #[test]
-    fn results_come_in_order_whatever_order_they_are_made_in() {
+    fn results_are_written_in_order_whatever_order_they_are_made_in() {
         let items: Vec<u64> = (0..500).collect();
         for workers in [1, 2, 3, 8] {
             let got = run(
@@ -151,18 +180,19 @@ mod tests {
                     std::thread::sleep(std::time::Duration::from_micros((i * 7919) % 300));
                     i * 2
                 },
-                |results| results.collect::<Vec<_>>(),
+                Vec::new(),
+                push,
             );
             assert_eq!(got, items.iter().map(|i| i * 2).collect::<Vec<_>>(), "{workers} workers");
         }
     }
 
     #[test]
-    fn workers_stay_within_the_window_of_the_consumer() {
+    fn workers_stay_within_the_window_of_the_writing() {
         let items: Vec<usize> = (0..200).collect();
         let started = AtomicUsize::new(0);
         let window = 5;
-        let ahead = run(
+        let (_, ahead) = run(
             &items,
             4,
             window,
@@ -170,14 +200,13 @@ mod tests {
                 started.fetch_max(i + 1, Ordering::SeqCst);
                 i
             },
-            |results| {
-                let mut most = 0;
-                for (taken, _) in results.enumerate() {
-                    // Items started beyond those taken so far.
-                    std::thread::sleep(std::time::Duration::from_micros(50));
-                    most = most.max(started.load(Ordering::SeqCst).saturating_sub(taken));
-                }
-                most
+            (0usize, 0usize),
+            |(written, most), _| {
+                // Items started beyond those written so far.
+                std::thread::sleep(std::time::Duration::from_micros(50));
+                *most = (*most).max(started.load(Ordering::SeqCst).saturating_sub(*written));
+                *written += 1;
+                true
             },
         );
         assert!(ahead <= window + 1, "{ahead} items ahead with a window of {window}");
@@ -185,8 +214,8 @@ mod tests {
     }
 
     #[test]
-    fn a_consumer_that_stops_early_stops_the_workers() {
-        let items: Vec<usize> = (0..10_000).collect();
+    fn a_sink_that_stops_stops_the_workers() {
+        let items: Vec<u64> = (0..10_000).collect();
         let done = AtomicUsize::new(0);
         let first = run(
             &items,
@@ -196,7 +225,11 @@ mod tests {
                 done.fetch_add(1, Ordering::SeqCst);
                 i
             },
-            |results| results.take(3).collect::<Vec<_>>(),
+            Vec::new(),
+            |v, r| {
+                v.push(r);
+                v.len() < 3
+            },
         );
         assert_eq!(first, vec![0, 1, 2]);
         assert!(done.load(Ordering::SeqCst) < 100, "{} items done", done.load(Ordering::SeqCst));
@@ -204,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_work_is_raised_after_the_results_before_it() {
-        let items: Vec<usize> = (0..100).collect();
+        let items: Vec<u64> = (0..100).collect();
         let seen = Mutex::new(Vec::new());
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             run(
@@ -215,7 +248,11 @@ mod tests {
                     assert!(i != 40, "item 40");
                     i
                 },
-                |results| results.for_each(|r| seen.lock().unwrap_or_else(PoisonError::into_inner).push(r)),
+                (),
+                |(), r| {
+                    seen.lock().unwrap_or_else(PoisonError::into_inner).push(r);
+                    true
+                },
             )
         }));
         assert!(outcome.is_err());
@@ -223,12 +260,22 @@ mod tests {
         // for room when the panic stopped the run may leave a few before it).
         let seen = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
         assert!(seen.len() <= 40, "{seen:?}");
-        assert_eq!(seen, (0..seen.len()).collect::<Vec<_>>());
+        assert_eq!(seen, (0..seen.len() as u64).collect::<Vec<_>>());
     }
 
     #[test]
     fn no_items_no_work() {
-        let got = run(&[] as &[u8], 2, 4, |&b| b, |results| results.count());
+        let got = run(
+            &[] as &[u8],
+            2,
+            4,
+            |&b| b,
+            0usize,
+            |n, _| {
+                *n += 1;
+                true
+            },
+        );
         assert_eq!(got, 0);
     }
 }

@@ -487,62 +487,21 @@ impl Spool {
     }
 }
 
-/// Copies `from` to `out` a mebibyte at a time through memory, the next
-/// block read on another thread while one is written: this is the end of
-/// the run, where nothing else overlaps it and a core would otherwise
-/// wait. Not `std::io::copy`, which hands two files to the kernel's
-/// `copy_file_range`: on ext4 that was ~40 ms for the 77 MB of a
-/// 100,000-scenario run (when all the lists were spooled) against ~31 ms
-/// through memory (docs/performance.md).
-fn copy_in_blocks(from: &mut std::fs::File, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
-    const BLOCK: usize = 1 << 20;
-    std::thread::scope(|s| {
-        // Blocks go to the writer full and come back empty: three in all.
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        s.spawn(move || {
-            let mut spare = 3;
-            loop {
-                let mut block = match empty_rx.try_recv() {
-                    Ok(b) => b,
-                    Err(_) if spare > 0 => {
-                        spare -= 1;
-                        vec![0u8; BLOCK]
-                    }
-                    Err(_) => match empty_rx.recv() {
-                        Ok(b) => b,
-                        // The writer stopped.
-                        Err(_) => return,
-                    },
-                };
-                block.resize(BLOCK, 0);
-                let read = loop {
-                    match std::io::Read::read(from, &mut block) {
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        r => break r,
-                    }
-                };
-                let done = !matches!(read, Ok(n) if n > 0);
-                let sent = read.map(|n| {
-                    block.truncate(n);
-                    block
-                });
-                if full_tx.send(sent).is_err() || done {
-                    return;
-                }
-            }
-        });
-        for block in full_rx {
-            let block = block?;
-            if block.is_empty() {
-                break;
-            }
-            out.write_all(&block)?;
-            // The reader may have stopped already: the block is then dropped.
-            let _ = empty_tx.send(block);
+/// Copies `from` to `out` a mebibyte at a time through memory. Not
+/// `std::io::copy`, which hands two files to the kernel's `copy_file_range`:
+/// on ext4 that was ~40 ms for the 77 MB of a 100,000-scenario run (when
+/// all the lists were spooled) against ~31 ms this way, at the very end of
+/// the run where nothing else overlaps it (docs/performance.md).
+fn copy_in_blocks(from: &mut std::fs::File, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        match std::io::Read::read(from, &mut block) {
+            Ok(0) => return Ok(()),
+            Ok(n) => out.write_all(block.get(..n).unwrap_or_default())?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Ok(())
-    })
+    }
 }
 
 #[cfg(test)]

@@ -81,15 +81,10 @@ pub struct Classification {
     pub loc: Loc,
     /// `None` when no `expect` rule fires; else the agreed alternatives
     /// (empty when the rules disagree).
-    pub expected: Option<smallvec::SmallVec<[ModelNames; 1]>>,
+    pub expected: Option<Vec<Vec<SmolStr>>>,
     /// As stated (or inherited), `None` when the scenario chose none.
-    pub chosen: Option<ModelNames>,
+    pub chosen: Option<Vec<SmolStr>>,
 }
-
-/// The names of a set of models: a scenario's classification holds one or
-/// two, without an allocation of their own (three per scenario were made
-/// and freed).
-pub type ModelNames = smallvec::SmallVec<[SmolStr; 2]>;
 
 /// Everything known about a file after a check: for editors and `explain`.
 #[derive(Debug)]
@@ -758,10 +753,7 @@ impl<'p> Checker<'p> {
         let Some(d) = ctx.dims.get(dim) else { return Slot::Unknown };
         let dim_name = &d.name;
         match (&fact.value, d.kind) {
-            // A check that keeps nothing never shows a text: conditions see
-            // only that it is stated, and messages quote the syntax tree.
-            (FactValue::Text(s), DimensionKind::Text) if self.keep => Slot::Text(s.value.as_str().into()),
-            (FactValue::Text(_), DimensionKind::Text) => Slot::Text(unshown_text()),
+            (FactValue::Text(s), DimensionKind::Text) => Slot::Text(s.value.as_str().into()),
             (FactValue::Names(_) | FactValue::Models(_), DimensionKind::Text) => {
                 let loc = self.loc(fact.value.span());
                 let written = loc.text().to_string();
@@ -1012,9 +1004,7 @@ impl<'p> Checker<'p> {
         self.classifications.push(Classification {
             scenario: name.clone(),
             loc: self.loc(sc.name.span),
-            expected: expected
-                .as_ref()
-                .map(|alts| alts.iter().map(|a| ctx.model_names_of(a).cloned().collect()).collect()),
+            expected: expected.as_ref().map(|alts| alts.iter().map(|a| ctx.models_names(a)).collect()),
             chosen: chosen_names(facts.get(MODEL).and_then(Option::as_ref)),
         });
 
@@ -1269,20 +1259,11 @@ fn alternatives_display(ctx: &Context, alts: &[ValueSet], mid_sentence: bool) ->
     alts.iter().enumerate().map(|(i, a)| ctx.models_display(a, mid_sentence || i > 0)).collect::<Vec<_>>().join(" or ")
 }
 
-fn chosen_names(f: Option<&FactRef<'_>>) -> Option<ModelNames> {
+fn chosen_names(f: Option<&FactRef<'_>>) -> Option<Vec<SmolStr>> {
     match &f?.fact.value {
         FactValue::Models(names) | FactValue::Names(names) => Some(names.iter().map(|n| n.text.clone()).collect()),
         FactValue::Text(_) => None,
     }
-}
-
-/// The text of a text fact in a check that keeps nothing: one per thread,
-/// shared (a copy per fact was an allocation per scenario).
-fn unshown_text() -> Arc<str> {
-    thread_local! {
-        static EMPTY: Arc<str> = Arc::from("");
-    }
-    EMPTY.with(Arc::clone)
 }
 
 /// A condition as written, on one line.

@@ -337,13 +337,8 @@ impl Context {
 
     /// A set of models by name, joined with ` + `.
     pub fn models_names(&self, set: &ValueSet) -> Vec<SmolStr> {
-        self.model_names_of(set).cloned().collect()
-    }
-
-    /// [`Context::models_names`], without collecting them.
-    pub fn model_names_of<'a>(&'a self, set: &'a ValueSet) -> impl Iterator<Item = &'a SmolStr> + 'a {
-        let values = self.model_dim().map(|d| d.values.as_slice()).unwrap_or_default();
-        set.iter().filter_map(move |i| values.get(i)).map(|v| &v.name)
+        let Some(d) = self.model_dim() else { return Vec::new() };
+        set.iter().filter_map(|i| d.values.get(i)).map(|v| v.name.clone()).collect()
     }
 }
 

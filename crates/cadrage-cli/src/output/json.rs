@@ -96,31 +96,12 @@ fn position(buf: &mut String, line: u32, column: u32, offset: u32) {
 
 /// `{"start":{...},"end":{...}}`: 1-based lines, columns in Unicode scalar values.
 fn span(buf: &mut String, loc: &Loc) {
-    let (s, e) = positions(loc);
+    let (s, e) = loc.positions();
     buf.push_str("{\"start\":");
     position(buf, s.line, s.column, loc.span.start);
     buf.push_str(",\"end\":");
     position(buf, e.line, e.column, loc.span.end);
     buf.push('}');
-}
-
-/// A span's positions; the last span's are kept, since a finding's
-/// remedies mostly edit the same span one after the other. The source is
-/// held with them, so that no other source can take its address.
-fn positions(loc: &Loc) -> (cadrage_syntax::CharPosition, cadrage_syntax::CharPosition) {
-    type Positions = (cadrage_syntax::CharPosition, cadrage_syntax::CharPosition);
-    thread_local! {
-        static LAST: std::cell::RefCell<Option<(std::sync::Arc<cadrage_engine::Source>, cadrage_syntax::Span, Positions)>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| match last {
-        Some((source, span, p)) if std::sync::Arc::ptr_eq(source, &loc.source) && *span == loc.span => *p,
-        _ => {
-            let p = loc.positions();
-            *last = Some((std::sync::Arc::clone(&loc.source), loc.span, p));
-            p
-        }
-    })
 }
 
 fn fix(buf: &mut String, title: &str, replacement: &str, loc: &Loc) {

@@ -12,7 +12,9 @@ use cadrage_engine::{Counts, FileReport};
 /// checked it so that its source text can be dropped at once.
 #[derive(Default)]
 pub struct Rendered {
-    /// Human: the findings, rendered. JSON: comma-separated objects.
+    /// Human: the findings, rendered. JSON: the objects, each after a
+    /// comma (as are `classifications` and `allowed`; the document drops
+    /// each list's first), so that a file's part is one write.
     pub findings: String,
     pub classifications: String,
     pub allowed: String,

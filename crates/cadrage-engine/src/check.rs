@@ -256,6 +256,12 @@ fn same_code(a: &Finding, b: &Finding) -> bool {
     a.code == b.code || a.code.cmp_written(&b.code).is_eq()
 }
 
+/// `f` says again what `prev`, just before it in a report's order, says:
+/// a report keeps each duplicate once.
+fn repeats(prev: &Finding, f: &Finding) -> bool {
+    place(prev) == place(f) && same_code(prev, f) && prev.message == f.message
+}
+
 /// Where a finding of a file's report comes from: the findings about the
 /// whole file, or those of one top-level item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,7 +407,7 @@ impl<'p> FileCheck<'p> {
         let mut out: Vec<FindingRef> = Vec::with_capacity(all.len());
         let mut last: Option<&Finding> = None;
         for (r, f) in &all {
-            if last.is_some_and(|prev| place(prev) == place(f) && same_code(prev, f) && prev.message == f.message) {
+            if last.is_some_and(|prev| repeats(prev, f)) {
                 continue;
             }
             out.push(*r);
@@ -434,7 +440,7 @@ impl<'p> FileCheck<'p> {
         // As `FileCheck::order` orders them: stable, by place then code,
         // each duplicate once (compared with the last one kept).
         findings.sort_by(|a, b| a.cmp_sort_key(b));
-        findings.dedup_by(|f, prev| place(prev) == place(f) && same_code(prev, f) && prev.message == f.message);
+        findings.dedup_by(|f, prev| repeats(prev, f));
         let mut allowed = std::mem::take(&mut ck.allowed);
         allowed.sort_by(|a, b| a.finding.cmp_sort_key(&b.finding));
         let report = FileReport {

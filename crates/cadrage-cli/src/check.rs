@@ -9,6 +9,7 @@ use cadrage_engine::source::Loc;
 use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Project, Severity, Source};
 
 use crate::cli::{CheckArgs, FailOn, Format};
+use crate::output::spool::Spool;
 use crate::output::{Output, Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
 use cadrage_workspace::{self as workspace, ToolError};
 
@@ -167,10 +168,16 @@ enum State {
     /// The JSON document: its findings written as the files' come; the
     /// first error of its temporary files, if any (the run stops there).
     Json(crate::output::json::Document<Out>, Result<(), crate::output::json::DocumentError>),
-    /// The other formats: printed as they come (human, GitHub) or kept
-    /// for one document at the end (SARIF, JUnit). Writes do not fail:
-    /// the first error is reported when the run ends.
-    Other { out: Output<Out>, scenarios: usize, allowed: usize, allowed_lines: String, parts: Vec<Rendered> },
+    /// The SARIF log: its results written as the files' come, after a
+    /// comma once there is one.
+    Sarif { out: Output<Out>, any: bool },
+    /// The JUnit report: its totals come first, so the files' test suites
+    /// wait in a spool (in memory, then in a temporary file); the first
+    /// error of that file, if any (the run stops there).
+    Junit { out: Output<Out>, suites: Spool, tests: usize, failures: usize, spooled: std::io::Result<()> },
+    /// Human and GitHub output, printed as it comes; the allowed findings
+    /// and counts for the summary at the end.
+    Other { out: Output<Out>, scenarios: usize, allowed: usize, allowed_lines: String },
 }
 
 impl<'a> Writer<'a> {
@@ -184,13 +191,21 @@ impl<'a> Writer<'a> {
                 crate::output::json::Document::start(out, sink.file_count, crate::output::json::SPOOL_LIMIT),
                 Ok(()),
             ),
-            _ => State::Other {
+            Format::Sarif => {
+                let mut out = Output::new(out);
+                let _ = out.write_all(crate::output::sarif::head(sink.projects).as_bytes());
+                State::Sarif { out, any: false }
+            }
+            Format::Junit => State::Junit {
                 out: Output::new(out),
-                scenarios: 0,
-                allowed: 0,
-                allowed_lines: String::new(),
-                parts: Vec::new(),
+                suites: Spool::new(crate::output::json::SPOOL_LIMIT),
+                tests: 0,
+                failures: 0,
+                spooled: Ok(()),
             },
+            Format::Human | Format::Github => {
+                State::Other { out: Output::new(out), scenarios: 0, allowed: 0, allowed_lines: String::new() }
+            }
         };
         Writer { sink, totals: Counts::default(), state }
     }
@@ -205,21 +220,34 @@ impl<'a> Writer<'a> {
                 *ended = progress.suspend(|| doc.add(r));
                 ended.is_ok()
             }
-            State::Other { out, scenarios, allowed, allowed_lines, parts } => {
+            State::Sarif { out, any } => {
+                for piece in [&r.findings, &r.allowed] {
+                    if !piece.is_empty() {
+                        if *any {
+                            let _ = out.write_all(b",");
+                        }
+                        let _ = out.write_all(piece.as_bytes());
+                        *any = true;
+                    }
+                }
+                true
+            }
+            State::Junit { suites, tests, failures, spooled, .. } => {
+                *tests += r.cases;
+                *failures += r.failed_cases;
+                *spooled = suites.push(r.findings);
+                spooled.is_ok()
+            }
+            State::Other { out, scenarios, allowed, allowed_lines } => {
                 *scenarios += r.scenarios;
                 *allowed += r.allowed_count;
-                match self.sink.format {
-                    Format::Human => {
-                        progress.suspend(|| {
-                            let _ = out.write_all(r.findings.as_bytes());
-                        });
-                        allowed_lines.push_str(&r.allowed);
-                    }
-                    Format::Github => {
+                if matches!(self.sink.format, Format::Human) {
+                    progress.suspend(|| {
                         let _ = out.write_all(r.findings.as_bytes());
-                    }
-                    Format::Sarif | Format::Junit => parts.push(r),
-                    Format::Json => {}
+                    });
+                    allowed_lines.push_str(&r.allowed);
+                } else {
+                    let _ = out.write_all(r.findings.as_bytes());
                 }
                 true
             }
@@ -237,7 +265,18 @@ impl<'a> Writer<'a> {
                 Err(DocumentError::Output(e)) => output_error(e, totals),
                 Err(DocumentError::Spool(e)) => Err(ToolError::Spool(e.to_string())),
             },
-            State::Other { mut out, scenarios, allowed, allowed_lines, parts } => {
+            State::Sarif { mut out, .. } => {
+                let _ = out.write_all(crate::output::sarif::TAIL.as_bytes());
+                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+            }
+            State::Junit { mut out, suites, tests, failures, spooled } => {
+                spooled.map_err(|e| ToolError::Spool(e.to_string()))?;
+                let _ = out.write_all(crate::output::junit::head(tests, failures).as_bytes());
+                suites.copy_to(&mut out, 0).map_err(|e| ToolError::Spool(e.to_string()))?;
+                let _ = out.write_all(crate::output::junit::TAIL.as_bytes());
+                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+            }
+            State::Other { mut out, scenarios, allowed, allowed_lines } => {
                 let (file_count, width) = (sink.file_count, sink.width);
                 let _ = match sink.format {
                     Format::Human => {
@@ -249,14 +288,12 @@ impl<'a> Writer<'a> {
                         }
                         out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
                     }
-                    Format::Sarif => out.write_all(crate::output::sarif::document(sink.projects, &parts).as_bytes()),
-                    Format::Junit => out.write_all(crate::output::junit::document(&parts).as_bytes()),
                     Format::Github => {
                         // A plain line for the log; annotations are the commands above.
                         let human = Human::new(false, width);
                         out.write_all(human.summary(file_count, scenarios, totals, allowed).as_bytes())
                     }
-                    Format::Json => Ok(()),
+                    Format::Json | Format::Sarif | Format::Junit => Ok(()),
                 };
                 out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
             }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{TODAY, cadrage, cadrage_env, json, root};
+use common::{TODAY, cadrage, cadrage_env, json, many_mistakes, root};
 
 // --- the examples --------------------------------------------------------
 
@@ -67,18 +67,6 @@ fn examples_json_output_has_the_documented_shape() {
         "finding keys in the documented order (a rule's finding has remedies)"
     );
     insta::assert_json_snapshot!("examples_json", doc);
-}
-
-/// A folder of `n` copies of the mistakes example: a JSON document larger
-/// than a pipe's buffer.
-fn many_mistakes(n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let text = std::fs::read_to_string(root().join("examples/mistakes.cadrage")).expect("read example");
-    for i in 0..n {
-        // Scenario names are unique per file, so each copy is a file of its own.
-        std::fs::write(dir.path().join(format!("m{i:03}.cadrage")), &text).expect("write copy");
-    }
-    dir
 }
 
 /// A reader that stops early (`| head`) is not an error of the check: no
@@ -143,8 +131,8 @@ fn the_output_does_not_depend_on_the_number_of_threads() {
     let files: Vec<&str> =
         doc["findings"].as_array().expect("findings").iter().filter_map(|f| f["file"].as_str()).collect();
     assert!(files.windows(2).all(|w| w[0] <= w[1]), "findings out of file order");
-    assert_eq!(files.first(), Some(&"./m000.cadrage"));
-    assert_eq!(files.last(), Some(&"./m119.cadrage"));
+    assert_eq!(files.first(), Some(&"./m0000.cadrage"));
+    assert_eq!(files.last(), Some(&"./m0119.cadrage"));
     for threads in ["2", "5"] {
         assert!(run(threads) == one, "{threads} threads give another output");
     }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TODAY, cadrage, json, root};
+use common::{TODAY, cadrage, json, many_mistakes, root};
 use serde_json::Value;
 
 fn sarif_schema() -> Value {
@@ -162,4 +162,55 @@ fn assert_well_formed(xml: &str) {
         }
     }
     assert_eq!(depth, 0, "unbalanced elements");
+}
+
+/// The one-document formats hold no document in memory: JUnit's test
+/// suites wait for their totals in a spool that moves to a temporary file
+/// past 2 MiB (1,400 files give ~2.4 MB), SARIF's results go out as they
+/// come. Both documents are whole and in file order.
+#[test]
+fn junit_and_sarif_of_a_large_folder_are_whole_and_in_order() {
+    let n = 1400;
+    let dir = many_mistakes(n);
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+            .args(["check", ".", "--format", format, "--today", TODAY])
+            .current_dir(dir.path())
+            .output()
+            .expect("run cadrage");
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let junit = run("junit");
+    assert!(junit.len() > 2 << 20, "{} bytes: not past the spool's limit", junit.len());
+    assert_well_formed(&junit);
+    let cases = junit.matches("<testcase ").count();
+    let failures = junit.matches("<failure ").count();
+    let head = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cadrage check\" tests=\"{cases}\" failures=\"{failures}\" errors=\"0\">\n"
+    );
+    let body = junit.strip_prefix(&head).expect("the totals first").strip_suffix("</testsuites>\n").expect("the end");
+    // Every file is a copy of one: every suite is the first one, but for its name.
+    let suites: Vec<&str> = body.split_inclusive("  </testsuite>\n").collect();
+    assert_eq!(suites.len(), n);
+    let first = suites[0].replace("./m0000.cadrage", "F");
+    assert!(first.starts_with("  <testsuite name=\"F\""), "{first}");
+    for (i, suite) in suites.iter().enumerate() {
+        assert_eq!(suite.replace(&format!("./m{i:04}.cadrage"), "F"), first, "suite {i}");
+    }
+
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("SARIF is JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let first_file = |r: &serde_json::Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(results.len() % n, 0);
+    let per_file = results.len() / n;
+    for (i, chunk) in results.chunks(per_file).enumerate() {
+        assert!(
+            chunk.iter().all(|r| first_file(r) == format!("./m{i:04}.cadrage")),
+            "file {i}: {}",
+            first_file(&chunk[0])
+        );
+    }
 }

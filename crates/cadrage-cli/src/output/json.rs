@@ -344,8 +344,8 @@ pub struct Document<W: std::io::Write> {
     scenarios: usize,
     counts: cadrage_engine::Counts,
     allowed_count: usize,
-    classifications: Spool,
-    allowed: Spool,
+    classifications: super::spool::Spool,
+    allowed: super::spool::Spool,
 }
 
 /// Why a document could not be written whole.
@@ -372,8 +372,8 @@ impl<W: std::io::Write> Document<W> {
             scenarios: 0,
             counts: cadrage_engine::Counts::default(),
             allowed_count: 0,
-            classifications: Spool::new(limit),
-            allowed: Spool::new(limit),
+            classifications: super::spool::Spool::new(limit),
+            allowed: super::spool::Spool::new(limit),
         };
         doc.emit(format!("{{\"version\":1,\"files\":{files},\"findings\":[").as_bytes());
         doc
@@ -406,95 +406,16 @@ impl<W: std::io::Write> Document<W> {
     pub fn finish(mut self) -> Result<W, DocumentError> {
         self.emit(b"],\"classifications\":[");
         let Document { mut out, scenarios, counts, allowed_count, classifications, allowed, .. } = self;
-        classifications.copy_to(&mut out)?;
+        // Each list's first comma goes.
+        classifications.copy_to(&mut out, 1).map_err(DocumentError::Spool)?;
         let _ = out.write_all(b"],\"allowed\":[");
-        allowed.copy_to(&mut out)?;
+        allowed.copy_to(&mut out, 1).map_err(DocumentError::Spool)?;
         let _ = writeln!(
             out,
             "],\"scenarios\":{scenarios},\"summary\":{{\"error\":{},\"warning\":{},\"info\":{},\"hint\":{},\"allowed\":{allowed_count}}}}}",
             counts.error, counts.warning, counts.info, counts.hint
         );
         out.finish().map_err(DocumentError::Output)
-    }
-}
-
-/// A comma-separated list of JSON values, in memory up to a limit, then in
-/// a temporary file (deleted when dropped).
-struct Spool {
-    limit: usize,
-    parts: Vec<String>,
-    bytes: usize,
-    file: Option<std::io::BufWriter<std::fs::File>>,
-    empty: bool,
-}
-
-impl Spool {
-    fn new(limit: usize) -> Spool {
-        Spool { limit, parts: Vec::new(), bytes: 0, file: None, empty: true }
-    }
-
-    /// Adds a part: objects each after a comma (the list's first comma is
-    /// dropped when the list is written out).
-    fn push(&mut self, part: String) -> std::io::Result<()> {
-        if part.is_empty() {
-            return Ok(());
-        }
-        if self.file.is_none() && self.bytes + part.len() > self.limit {
-            // A file's part (~19 KB of classifications at 100 scenarios per
-            // file) goes through the buffer: one write per mebibyte.
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
-            for p in self.parts.drain(..) {
-                file.write_all(p.as_bytes())?;
-            }
-            self.file = Some(file);
-        }
-        match &mut self.file {
-            Some(file) => file.write_all(part.as_bytes())?,
-            None => {
-                self.bytes += part.len();
-                self.parts.push(part);
-            }
-        }
-        self.empty = false;
-        Ok(())
-    }
-
-    /// Writes the list to `out`, without its first comma; the errors
-    /// returned are the spool's (`Output` keeps its own).
-    fn copy_to<W: std::io::Write>(self, out: &mut super::Output<W>) -> Result<(), DocumentError> {
-        if self.empty {
-            return Ok(());
-        }
-        match self.file {
-            Some(file) => {
-                let mut file = file.into_inner().map_err(|e| DocumentError::Spool(e.into_error()))?;
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(1)).map_err(DocumentError::Spool)?;
-                copy_in_blocks(&mut file, out).map_err(DocumentError::Spool)?;
-            }
-            None => {
-                for (i, p) in self.parts.iter().enumerate() {
-                    let _ = out.write_all(p.as_bytes().get(usize::from(i == 0)..).unwrap_or_default());
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Copies `from` to `out` a mebibyte at a time through memory. Not
-/// `std::io::copy`, which hands two files to the kernel's `copy_file_range`:
-/// on ext4 that was ~40 ms for the 77 MB of a 100,000-scenario run (when
-/// all the lists were spooled) against ~31 ms this way, at the very end of
-/// the run where nothing else overlaps it (docs/performance.md).
-fn copy_in_blocks(from: &mut std::fs::File, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let mut block = vec![0u8; 1 << 20];
-    loop {
-        match std::io::Read::read(from, &mut block) {
-            Ok(0) => return Ok(()),
-            Ok(n) => out.write_all(block.get(..n).unwrap_or_default())?,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
     }
 }
 

@@ -109,18 +109,16 @@ impl Renderer for Junit {
     }
 }
 
-/// The whole report: every file's suite, in order.
-pub fn document(parts: &[Rendered]) -> String {
-    let tests: usize = parts.iter().map(|p| p.cases).sum();
-    let failures: usize = parts.iter().map(|p| p.failed_cases).sum();
+/// The report up to its test suites, with the totals of the run: the
+/// files' suites follow, then [`TAIL`].
+pub fn head(tests: usize, failures: usize) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, "<testsuites name=\"cadrage check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">");
-    for p in parts {
-        out.push_str(&p.findings);
-    }
-    out.push_str("</testsuites>\n");
     out
 }
+
+/// The end of the report, after the test suites.
+pub const TAIL: &str = "</testsuites>\n";
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod spool;
 
 use cadrage_engine::{Counts, FileReport};
 

@@ -221,19 +221,9 @@ fn rules(projects: &[Arc<Project>]) -> Vec<Value> {
     out
 }
 
-/// The whole log: one run with the rules and every file's results in order.
-pub fn document(projects: &[Arc<Project>], parts: &[Rendered]) -> String {
-    let mut results = String::new();
-    for p in parts {
-        for piece in [&p.findings, &p.allowed] {
-            if !piece.is_empty() {
-                if !results.is_empty() {
-                    results.push(',');
-                }
-                results.push_str(piece);
-            }
-        }
-    }
+/// The log up to its results: one run, with the rules. The files'
+/// results follow as they come, comma-separated, then [`TAIL`].
+pub fn head(projects: &[Arc<Project>]) -> String {
     let tool = json!({ "driver": {
         "name": "cadrage",
         "version": env!("CARGO_PKG_VERSION"),
@@ -243,6 +233,9 @@ pub fn document(projects: &[Arc<Project>], parts: &[Rendered]) -> String {
     }});
     format!(
         "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\
-         \"runs\":[{{\"tool\":{tool},\"columnKind\":\"unicodeCodePoints\",\"results\":[{results}]}}]}}\n"
+         \"runs\":[{{\"tool\":{tool},\"columnKind\":\"unicodeCodePoints\",\"results\":["
     )
 }
+
+/// The end of the log, after the results.
+pub const TAIL: &str = "]}]}\n";

@@ -81,3 +81,15 @@ pub fn cadrage_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 pub const TODAY: &str = "2027-01-01";
+
+/// A folder of `n` copies of the mistakes example: a JSON document larger
+/// than a pipe's buffer.
+pub fn many_mistakes(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = std::fs::read_to_string(root().join("examples/mistakes.cadrage")).expect("read example");
+    for i in 0..n {
+        // Scenario names are unique per file, so each copy is a file of its own.
+        std::fs::write(dir.path().join(format!("m{i:04}.cadrage")), &text).expect("write copy");
+    }
+    dir
+}

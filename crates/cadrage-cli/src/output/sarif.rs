@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cadrage_engine::source::Loc;
-use cadrage_engine::{Code, EngineCode, FileReport, Finding, Project, Severity};
+use cadrage_engine::{Code, EngineCode, FileReport, Finding, Project, Severity, Source};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -73,7 +73,7 @@ struct Region {
     char_length: u32,
 }
 
-fn region(loc: &Loc) -> Region {
+fn region(loc: &Loc, chars: &mut Chars) -> Region {
     let (s, e) = loc.positions();
     Region {
         start_line: s.line,
@@ -81,8 +81,43 @@ fn region(loc: &Loc) -> Region {
         end_line: e.line,
         end_column: e.column,
         // SARIF counts characters in the run's column kind.
-        char_offset: loc.source.text.get(..loc.span.start as usize).map_or(0, |t| count(t.chars().count())),
+        char_offset: count(chars.before(loc)),
         char_length: loc.text().chars().count().try_into().unwrap_or(u32::MAX),
+    }
+}
+
+/// Characters before a place, counted on from the last place asked in the
+/// same file (back or forth) rather than from the file's start: a file's
+/// findings come in order, and counting from the start for each was
+/// quadratic in the file's length.
+#[derive(Default)]
+struct Chars {
+    /// By file: the last byte offset asked, and the characters before it.
+    at: Vec<(Arc<Source>, usize, usize)>,
+}
+
+impl Chars {
+    fn before(&mut self, loc: &Loc) -> usize {
+        let text = &*loc.source.text;
+        let byte = loc.span.start as usize;
+        let index = match self.at.iter().position(|(s, _, _)| Arc::ptr_eq(s, &loc.source)) {
+            Some(i) => i,
+            None => {
+                self.at.push((Arc::clone(&loc.source), 0, 0));
+                self.at.len() - 1
+            }
+        };
+        let Some((_, last, chars)) = self.at.get_mut(index) else { return 0 };
+        // Spans start on character boundaries; a text that does not slice
+        // there counts from its start.
+        let counted = if byte >= *last {
+            text.get(*last..byte).map(|t| *chars + t.chars().count())
+        } else {
+            text.get(byte..*last).map(|t| *chars - t.chars().count())
+        };
+        let counted = counted.unwrap_or_else(|| text.get(..byte).map_or(0, |t| t.chars().count()));
+        (*last, *chars) = (byte, counted);
+        counted
     }
 }
 
@@ -90,10 +125,10 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn physical(loc: &Loc) -> Value {
+fn physical(loc: &Loc, chars: &mut Chars) -> Value {
     json!({
         "artifactLocation": { "uri": uri(&loc.source.name) },
-        "region": region(loc),
+        "region": region(loc, chars),
     })
 }
 
@@ -104,12 +139,12 @@ fn message_text(f: &Finding) -> String {
     }
 }
 
-fn result(f: &Finding) -> Value {
+fn result(f: &Finding, chars: &mut Chars) -> Value {
     let mut r = json!({
         "ruleId": f.code.to_string(),
         "level": level(f.severity),
         "message": { "text": message_text(f) },
-        "locations": [ { "physicalLocation": physical(&f.loc) } ],
+        "locations": [ { "physicalLocation": physical(&f.loc, chars) } ],
     });
     if let Some(obj) = r.as_object_mut() {
         if !f.related.is_empty() {
@@ -121,7 +156,7 @@ fn result(f: &Finding) -> Value {
                     json!({
                         "id": i,
                         "message": { "text": &*rel.message },
-                        "physicalLocation": physical(&rel.loc),
+                        "physicalLocation": physical(&rel.loc, chars),
                     })
                 })
                 .collect();
@@ -135,7 +170,7 @@ fn result(f: &Finding) -> Value {
                     "artifactChanges": [{
                         "artifactLocation": { "uri": uri(&fix.loc.source.name) },
                         "replacements": [{
-                            "deletedRegion": region(&fix.loc),
+                            "deletedRegion": region(&fix.loc, chars),
                             "insertedContent": { "text": fix.replacement },
                         }],
                     }],
@@ -152,13 +187,14 @@ fn result(f: &Finding) -> Value {
 impl Renderer for Sarif {
     fn render(&self, report: &FileReport) -> Rendered {
         let mut r = Rendered::of(report);
+        let mut chars = Chars::default();
         for f in &report.findings {
-            push_json(&mut r.findings, &result(f));
+            push_json(&mut r.findings, &result(f, &mut chars));
         }
         // Silenced findings are results with a suppression, so dashboards
         // can show who accepted what and until when.
         for a in &report.allowed {
-            let mut res = result(&a.finding);
+            let mut res = result(&a.finding, &mut chars);
             if let Some(obj) = res.as_object_mut() {
                 let mut justification = a.reason.clone().unwrap_or_default();
                 if let Some(until) = &a.until {
@@ -239,3 +275,30 @@ pub fn head(projects: &[Arc<Project>]) -> String {
 
 /// The end of the log, after the results.
 pub const TAIL: &str = "]}]}\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counting on from the last place, back or forth, in two files,
+        /// gives what counting from the start gives.
+        #[test]
+        fn characters_before_a_place_are_counted_as_from_the_start(
+            text in "(a|é|日本|🚀|\n|\r\n){0,60}",
+            places in proptest::collection::vec((any::<bool>(), 0usize..400), 1..30),
+        ) {
+            let sources = [Source::new("a.cadrage", text.clone()), Source::new("b.cadrage", text.chars().rev().collect::<String>())];
+            let mut chars = Chars::default();
+            for (second, at) in places {
+                let source = &sources[usize::from(second)];
+                // A character boundary at or before `at`.
+                let byte = (0..=at.min(source.text.len())).rev().find(|&b| source.text.is_char_boundary(b)).unwrap_or(0);
+                let loc = Loc::new(source, cadrage_syntax::Span::new(byte, byte));
+                let expected = source.text[..byte].chars().count();
+                prop_assert_eq!(chars.before(&loc), expected);
+            }
+        }
+    }
+}

@@ -167,7 +167,8 @@ fn assert_well_formed(xml: &str) {
 /// The one-document formats hold no document in memory: JUnit's test
 /// suites wait for their totals in a spool that moves to a temporary file
 /// past 2 MiB (1,400 files give ~2.4 MB), SARIF's results go out as they
-/// come. Both documents are whole and in file order.
+/// come. Both documents are whole and in file order; without a place for
+/// the temporary file, JUnit fails with exit 2.
 #[test]
 fn junit_and_sarif_of_a_large_folder_are_whole_and_in_order() {
     let n = 1400;
@@ -213,4 +214,18 @@ fn junit_and_sarif_of_a_large_folder_are_whole_and_in_order() {
             first_file(&chunk[0])
         );
     }
+
+    // Past the limit, a spool that cannot have its temporary file is an
+    // error (exit 2) that says what to do, not a truncated document. (The
+    // JSON document's lists are smaller here: 350 bytes per file, no spill.)
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+        .args(["check", ".", "--format", "junit", "--today", TODAY])
+        .current_dir(dir.path())
+        .env("TMPDIR", dir.path().join("no such folder"))
+        .output()
+        .expect("run cadrage");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot keep the output in a temporary file"), "{stderr}");
+    assert!(stderr.contains("set TMPDIR"), "{stderr}");
 }

@@ -59,11 +59,11 @@ pub enum ToolError {
     #[diagnostic(code(cadrage::path), help("give the files or folders that declare the rulesets to test"))]
     NoRulesets(String),
 
-    #[error("cannot keep the JSON output in a temporary file: {0}")]
+    #[error("cannot keep the output in a temporary file: {0}")]
     #[diagnostic(
         code(cadrage::io),
         help(
-            "the lists after a large JSON document's findings wait in temporary files until the run ends; set TMPDIR to a folder with room"
+            "the parts of a large JSON or JUnit document that its end decides (the JSON lists after the findings, the JUnit suites under their totals) wait in temporary files until the run ends; set TMPDIR to a folder with room"
         )
     )]
     Spool(String),

@@ -37,8 +37,8 @@ pub fn run(args: &FmtArgs) -> Result<ExitCode, ToolError> {
     let outcomes: Vec<(String, Outcome)> =
         files.par_iter().map(|(name, path)| (name.clone(), one(name, path, args.check, color))).collect();
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Writes go on after an error, which is reported once at the end.
+    let mut out = crate::output::Output::new(std::io::BufWriter::new(std::io::stdout().lock()));
     let (mut changed, mut failed) = (0usize, 0usize);
     for (name, outcome) in &outcomes {
         match outcome {
@@ -68,7 +68,11 @@ pub fn run(args: &FmtArgs) -> Result<ExitCode, ToolError> {
     if failed > 0 {
         let _ = writeln!(out, "{} not formatted: fix the syntax errors above first", files(failed));
     }
-    let _ = out.flush();
+    if let Err(e) = out.finish() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(ToolError::Output(e.to_string()));
+        }
+    }
     Ok(if failed > 0 {
         ExitCode::from(2)
     } else if args.check && changed > 0 {
@@ -101,17 +105,13 @@ fn stdin() -> Result<ExitCode, ToolError> {
         .map_err(|e| ToolError::Io { path: "<stdin>".into(), message: e.to_string() })?;
     match cadrage_syntax::format::format(&text) {
         Ok(formatted) => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(formatted.as_bytes());
-            let _ = out.flush();
+            crate::commands::print(&formatted)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             // Nothing is lost: the text comes back unchanged on stdout.
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
             eprint!("{}", syntax_report("<stdin>", &text, &e));
+            crate::commands::print(&text)?;
             Ok(ExitCode::from(2))
         }
     }

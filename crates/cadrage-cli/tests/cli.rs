@@ -111,6 +111,42 @@ fn output_to_a_full_disk_fails_with_exit_2() {
     }
 }
 
+/// Every command that prints fails the same way on a full disk: exit 2 and
+/// a message, not a panic (`print!` panics when stdout fails).
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_reports_a_full_disk_instead_of_panicking() {
+    let formatted = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(formatted.path().join("a.cadrage"), "scenario   a {\n}\n").expect("write");
+    let plan = formatted.path().join("a.cadrage").display().to_string();
+    let commands: [&[&str]; 10] = [
+        &["rules"],
+        &["rules", "--code", "management.work_is_the_managers_job"],
+        &["explain", "examples/mistakes.cadrage"],
+        &["explain", "examples/mistakes.cadrage", "--format", "json"],
+        &["test", "rulesets"],
+        &["table", "management"],
+        &["diff", "--base", "rulesets/management.cadrage", "rulesets/management.cadrage"],
+        &["fmt", "--check", &plan],
+        &["fmt", "--stdin"],
+        &["check", "examples/mistakes.cadrage"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cadrage"))
+            .args(args)
+            .current_dir(root())
+            .stdin(std::fs::File::open(&plan).expect("the plan, for fmt --stdin"))
+            .stdout(full)
+            .output()
+            .expect("run cadrage");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write the output"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 /// Files are checked by as many threads as asked (`RAYON_NUM_THREADS`),
 /// finishing in any order: the output is the same, in file order.
 #[test]

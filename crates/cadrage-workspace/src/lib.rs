@@ -71,7 +71,7 @@ pub enum ToolError {
     #[error("cannot write the output: {0}")]
     #[diagnostic(
         code(cadrage::io),
-        help("the document on standard output is incomplete; check the disk or the pipe it goes to")
+        help("what went to standard output is incomplete; check the disk or the pipe it goes to")
     )]
     Output(String),
 

@@ -177,7 +177,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, ToolError> {
             format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
         }
     };
-    print!("{out}");
+    super::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -123,10 +123,10 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
         }));
     }
     match args.format {
-        ExplainFormat::Human => print!("{}", human.trim_end_matches('\n').to_string() + "\n"),
+        ExplainFormat::Human => super::print(&(human.trim_end_matches('\n').to_string() + "\n"))?,
         ExplainFormat::Json => {
             let doc = json!({"version": 1, "file": t.display, "scenarios": docs});
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            super::print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?;
         }
     }
     Ok(ExitCode::SUCCESS)

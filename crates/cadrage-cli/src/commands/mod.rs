@@ -18,6 +18,19 @@ use cadrage_syntax::ast::Item;
 use crate::cli::ColorChoice;
 use cadrage_workspace::{self as workspace, ToolError};
 
+/// Writes a command's output on stdout. A reader that stopped early
+/// (`| head`) is not an error; any other failure to write (a full disk) is,
+/// exit 2, as for `check`: never a panic, never a cut output passed off as
+/// a finished one.
+pub fn print(text: &str) -> Result<(), ToolError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::Output(e.to_string())),
+        _ => Ok(()),
+    }
+}
+
 /// Whether to colour output on stdout.
 pub fn use_color(choice: ColorChoice) -> bool {
     match choice {

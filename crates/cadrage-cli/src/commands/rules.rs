@@ -48,7 +48,7 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         if let Some(see) = &r.see {
             let _ = writeln!(out, "See: {see}");
         }
-        print!("{out}");
+        super::print(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
     let name = match &args.ruleset {
@@ -56,7 +56,7 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode, ToolError> {
         None => workspace::project_here()?.default_ruleset().unwrap_or("management").to_string(),
     };
     let (rs, _) = resolve_ruleset(&name)?;
-    print!("{}", listing(&rs));
+    super::print(&listing(&rs))?;
     Ok(ExitCode::SUCCESS)
 }
 

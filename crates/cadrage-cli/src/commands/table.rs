@@ -101,7 +101,7 @@ pub fn run(args: &TableArgs) -> Result<ExitCode, ToolError> {
         TableFormat::Html => html(&table),
         TableFormat::Csv => csv(&table),
     };
-    print!("{out}");
+    super::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

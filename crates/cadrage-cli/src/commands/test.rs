@@ -34,7 +34,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, ToolError> {
         TestFormat::Json => json_output(&found, &runs),
         TestFormat::Junit => junit(&found, &runs),
     };
-    print!("{text}");
+    super::print(&text)?;
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

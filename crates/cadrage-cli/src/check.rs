@@ -221,15 +221,17 @@ impl<'a> Writer<'a> {
                 ended.is_ok()
             }
             State::Sarif { out, any } => {
-                for piece in [&r.findings, &r.allowed] {
-                    if !piece.is_empty() {
-                        if *any {
-                            let _ = out.write_all(b",");
+                progress.suspend(|| {
+                    for piece in [&r.findings, &r.allowed] {
+                        if !piece.is_empty() {
+                            if *any {
+                                let _ = out.write_all(b",");
+                            }
+                            let _ = out.write_all(piece.as_bytes());
+                            *any = true;
                         }
-                        let _ = out.write_all(piece.as_bytes());
-                        *any = true;
                     }
-                }
+                });
                 true
             }
             State::Junit { suites, tests, failures, spooled, .. } => {

@@ -188,7 +188,7 @@ impl<'a> Writer<'a> {
         };
         let state = match sink.format {
             Format::Json => State::Json(
-                crate::output::json::Document::start(out, sink.file_count, crate::output::json::SPOOL_LIMIT),
+                crate::output::json::Document::start(out, sink.file_count, crate::output::spool::LIMIT),
                 Ok(()),
             ),
             Format::Sarif => {
@@ -198,7 +198,7 @@ impl<'a> Writer<'a> {
             }
             Format::Junit => State::Junit {
                 out: Output::new(out),
-                suites: Spool::new(crate::output::json::SPOOL_LIMIT),
+                suites: Spool::new(crate::output::spool::LIMIT),
                 tests: 0,
                 failures: 0,
                 spooled: Ok(()),

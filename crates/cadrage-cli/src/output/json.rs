@@ -357,12 +357,6 @@ pub enum DocumentError {
     Spool(std::io::Error),
 }
 
-/// 2 MiB per list: 10,000 scenarios (~1.9 MB of classifications) stay in
-/// memory; at 100,000 (~19 MB) the copy through a file costs a few
-/// milliseconds, and memory stays flat for larger corpora: a larger limit
-/// only held more pages, each faulted in once (docs/performance.md, "Memory").
-pub const SPOOL_LIMIT: usize = 2 << 20;
-
 impl<W: std::io::Write> Document<W> {
     /// Starts the document on `out` with what is known before any file is checked.
     pub fn start(out: W, files: usize, limit: usize) -> Document<W> {

@@ -5,6 +5,13 @@
 
 use std::io::Write;
 
+/// What a spool holds in memory: 2 MiB. For the JSON output's lists,
+/// 10,000 scenarios (~1.9 MB of classifications) stay in memory; at
+/// 100,000 (~19 MB) the copy through a file costs a few milliseconds, and
+/// memory stays flat for larger corpora: a larger limit only held more
+/// pages, each faulted in once (docs/performance.md, "Memory").
+pub const LIMIT: usize = 2 << 20;
+
 /// Text kept in order, in memory up to a limit, then in a temporary file
 /// (deleted when dropped).
 pub struct Spool {

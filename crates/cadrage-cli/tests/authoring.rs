@@ -115,6 +115,17 @@ fn explain_json_has_facts_rules_verdict_and_remedies() {
         .find(|f| f["code"] == "management.work_is_the_managers_job")
         .expect("finding");
     assert_eq!(f["remedies"][0]["title"], "choose socio_collaborative");
+    // Written scenario by scenario, laid out as serde_json lays out the whole.
+    assert_eq!(run.stdout, serde_json::to_string_pretty(&j).expect("JSON") + "\n");
+}
+
+#[test]
+fn explain_a_whole_file_human() {
+    let run = cadrage(&["explain", "examples/mistakes.cadrage", "--today", "2027-01-01"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("\nscenario ").count() + 1, 3, "three scenarios");
+    assert!(run.stdout.ends_with("\n") && !run.stdout.ends_with("\n\n"));
+    insta::assert_snapshot!(run.stdout);
 }
 
 #[test]

@@ -2,16 +2,20 @@
 //! findings: its facts and where they come from, every rule with its value
 //! and atoms, the expected model, the verdict and the remedies.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use cadrage_engine::check::FactOrigin;
+use cadrage_engine::check::{FactOrigin, ScenarioInfo};
+use cadrage_engine::context::Context;
 use cadrage_engine::eval::{Slot, Tri};
-use cadrage_engine::explain::atoms;
-use cadrage_engine::{CheckOptions, Finding};
+use cadrage_engine::explain::{AtomValue, atoms};
+use cadrage_engine::{CheckOptions, Finding, Source};
 use serde_json::{Value, json};
 
 use crate::cli::{ExplainArgs, ExplainFormat};
+use crate::output::Output;
 use cadrage_workspace::{self as workspace, ToolError};
 
 pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
@@ -32,68 +36,149 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let Some(ctx) = analysis.context.as_ref() else {
         return Err(ToolError::NoScenario(args.scenario.clone().unwrap_or_else(|| "any".into()), t.display.clone()));
     };
-    let mut docs: Vec<Value> = Vec::new();
-    let mut human = String::new();
-    for s in scenarios {
-        let slot_of = |dim: usize| s.facts.iter().find(|f| f.dim == dim).map(|f| &f.slot);
-        let line = source.line_index().char_position(s.name_span.start as usize).line;
-        let _ = writeln!(human, "scenario {} ({}:{line})", s.name, t.display);
-        // Facts.
-        let _ = writeln!(human, "  facts");
-        let mut facts_j = Vec::new();
-        for f in &s.facts {
+    // Each scenario's findings, in the report's order: grouped once, not
+    // looked for among all the file's findings for each scenario.
+    let mut findings_of: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &analysis.report.findings {
+        if let Some(s) = f.scenario.as_deref() {
+            findings_of.entry(s).or_default().push(f);
+        }
+    }
+    // Written scenario by scenario, not held: a file of many scenarios
+    // explains in ~2 KB of text (~4 KB of JSON) each.
+    let mut out = Output::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    if matches!(args.format, ExplainFormat::Json) {
+        let _ = write!(out, "{{\n  \"file\": {},\n  \"scenarios\": [", Value::from(t.display.as_str()));
+    }
+    for (i, s) in scenarios.iter().enumerate() {
+        let findings = findings_of.get(s.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let e = explained(ctx, s, findings, &source, &t.display);
+        match args.format {
+            ExplainFormat::Human => {
+                // A blank line between scenarios.
+                if i > 0 {
+                    let _ = out.write_all(b"\n");
+                }
+                let _ = out.write_all(e.human().as_bytes());
+            }
+            ExplainFormat::Json => {
+                // As `serde_json::to_string_pretty` lays out the whole
+                // document: each scenario indented under the list.
+                let _ = out.write_all(if i == 0 { b"\n" } else { b",\n" });
+                let pretty = serde_json::to_string_pretty(&e.json()).unwrap_or_default();
+                for (j, line) in pretty.lines().enumerate() {
+                    let _ = write!(out, "{}    {line}", if j == 0 { "" } else { "\n" });
+                }
+            }
+        }
+    }
+    match args.format {
+        ExplainFormat::Human if scenarios.is_empty() => {
+            let _ = out.write_all(b"\n");
+        }
+        ExplainFormat::Human => {}
+        ExplainFormat::Json => {
+            let close = if scenarios.is_empty() { "]" } else { "\n  ]" };
+            let _ = write!(out, "{close},\n  \"version\": 1\n}}\n");
+        }
+    }
+    match out.finish() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::Output(e.to_string())),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// What `explain` says of one scenario, for either format.
+struct Explained<'a> {
+    name: &'a str,
+    file: &'a str,
+    line: u32,
+    /// Dimension, value, where it comes from.
+    facts: Vec<(String, String, String)>,
+    /// Rule path, its value, its atoms and theirs.
+    rules: Vec<(String, Tri, Vec<AtomValue>)>,
+    expected: Option<Vec<String>>,
+    deciding: Vec<String>,
+    chosen: Option<String>,
+    findings: &'a [&'a Finding],
+}
+
+fn explained<'a>(
+    ctx: &Context,
+    s: &'a ScenarioInfo,
+    findings: &'a [&'a Finding],
+    source: &Source,
+    file: &'a str,
+) -> Explained<'a> {
+    let slot_of = |dim: usize| s.facts.iter().find(|f| f.dim == dim).map(|f| &f.slot);
+    let facts = s
+        .facts
+        .iter()
+        .map(|f| {
             let dim = ctx.dims.get(f.dim).map(|d| d.name.to_string()).unwrap_or_default();
-            let value = slot_text(ctx, f.dim, &f.slot);
             let from = match &f.from {
                 FactOrigin::Scenario => "scenario".to_string(),
                 FactOrigin::Phase(p) => format!("phase {p}"),
                 FactOrigin::Plan(p) => format!("plan {p}"),
             };
-            let _ = writeln!(human, "    {dim:<12} {value:<32} from {from}");
-            facts_j.push(json!({"dimension": dim, "value": value, "from": from}));
-        }
-        // Rules.
-        let _ = writeln!(human, "  rules");
-        let mut rules_j = Vec::new();
-        for (i, r) in ctx.rules.iter().enumerate() {
+            (dim, slot_text(ctx, f.dim, &f.slot), from)
+        })
+        .collect();
+    let rules = ctx
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
             let value = s.results.get(i).copied().unwrap_or(Tri::Unknown);
-            let atoms = atoms(ctx, &r.cond, &slot_of);
-            let shown: Vec<String> = atoms.iter().map(|a| format!("`{}` is {}", a.text, a.value.as_str())).collect();
-            let _ = writeln!(human, "    {:<8} {}", value.as_str(), r.def.path);
-            let _ = writeln!(human, "             {}", shown.join(", "));
-            rules_j.push(json!({
-                "rule": r.def.path.to_string(),
-                "result": value.as_str(),
-                "atoms": atoms.iter().map(|a| json!({"atom": a.text, "value": a.value.as_str()})).collect::<Vec<_>>(),
-            }));
+            (r.def.path.to_string(), value, atoms(ctx, &r.cond, &slot_of))
+        })
+        .collect();
+    Explained {
+        name: s.name.as_str(),
+        file,
+        line: source.line_index().char_position(s.name_span.start as usize).line,
+        facts,
+        rules,
+        expected: s.expected.as_ref().map(|alts| alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect()),
+        deciding: s.deciding.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.path.to_string()).collect(),
+        chosen: s.chosen.as_ref().map(|c| ctx.models_names(c).join(" + ")),
+        findings,
+    }
+}
+
+impl Explained<'_> {
+    fn human(&self) -> String {
+        let mut human = String::new();
+        let _ = writeln!(human, "scenario {} ({}:{})", self.name, self.file, self.line);
+        let _ = writeln!(human, "  facts");
+        for (dim, value, from) in &self.facts {
+            let _ = writeln!(human, "    {dim:<12} {value:<32} from {from}");
         }
-        // Expected model and verdict.
-        let expected =
-            s.expected.as_ref().map(|alts| alts.iter().map(|a| ctx.models_names(a).join(" + ")).collect::<Vec<_>>());
-        let deciding: Vec<String> =
-            s.deciding.iter().filter_map(|&i| ctx.rules.get(i)).map(|r| r.def.path.to_string()).collect();
-        let chosen = s.chosen.as_ref().map(|c| ctx.models_names(c).join(" + "));
-        let expected_text = match &expected {
+        let _ = writeln!(human, "  rules");
+        for (path, value, atoms) in &self.rules {
+            let shown: Vec<String> = atoms.iter().map(|a| format!("`{}` is {}", a.text, a.value.as_str())).collect();
+            let _ = writeln!(human, "    {:<8} {path}", value.as_str());
+            let _ = writeln!(human, "             {}", shown.join(", "));
+        }
+        let expected_text = match &self.expected {
             None => "none (no `expect` rule fires)".to_string(),
             Some(a) if a.is_empty() => "none (the deciding rules conflict)".to_string(),
             Some(a) => a.join(" | "),
         };
-        let _ = writeln!(
-            human,
-            "  expected  {expected_text}{}",
-            if deciding.is_empty() { String::new() } else { format!(" (decided by {})", deciding.join(", ")) }
-        );
-        let _ = writeln!(human, "  chosen    {}", chosen.as_deref().unwrap_or("none"));
-        let findings: Vec<&Finding> =
-            analysis.report.findings.iter().filter(|f| f.scenario.as_ref() == Some(&s.name)).collect();
-        let verdict = if findings.is_empty() {
-            "clean".to_string()
+        let decided = if self.deciding.is_empty() {
+            String::new()
         } else {
-            format!("{} finding{}", findings.len(), if findings.len() == 1 { "" } else { "s" })
+            format!(" (decided by {})", self.deciding.join(", "))
+        };
+        let _ = writeln!(human, "  expected  {expected_text}{decided}");
+        let _ = writeln!(human, "  chosen    {}", self.chosen.as_deref().unwrap_or("none"));
+        let verdict = match self.findings.len() {
+            0 => "clean".to_string(),
+            1 => "1 finding".to_string(),
+            n => format!("{n} findings"),
         };
         let _ = writeln!(human, "  verdict   {verdict}");
-        let mut findings_j = Vec::new();
-        for f in &findings {
+        for f in self.findings {
             let _ = writeln!(human, "    {} {}: {}", f.severity.as_str(), f.code, f.message);
             for r in &f.remedies {
                 let extra = if r.new_findings.is_empty() {
@@ -103,33 +188,31 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
                 };
                 let _ = writeln!(human, "      remedy: {}{extra}", r.title);
             }
-            findings_j.push(json!({
+        }
+        human
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "scenario": self.name,
+            "line": self.line,
+            "facts": self.facts.iter().map(|(dim, value, from)| json!({"dimension": dim, "value": value, "from": from})).collect::<Vec<_>>(),
+            "rules": self.rules.iter().map(|(path, value, atoms)| json!({
+                "rule": path,
+                "result": value.as_str(),
+                "atoms": atoms.iter().map(|a| json!({"atom": a.text, "value": a.value.as_str()})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "expected": self.expected,
+            "decided_by": self.deciding,
+            "chosen": self.chosen,
+            "findings": self.findings.iter().map(|f| json!({
                 "code": f.code.to_string(),
                 "severity": f.severity.as_str(),
                 "message": f.message,
                 "remedies": f.remedies.iter().map(|r| json!({"title": &*r.title, "new_findings": &*r.new_findings})).collect::<Vec<_>>(),
-            }));
-        }
-        human.push('\n');
-        docs.push(json!({
-            "scenario": s.name.as_str(),
-            "line": line,
-            "facts": facts_j,
-            "rules": rules_j,
-            "expected": expected,
-            "decided_by": deciding,
-            "chosen": chosen,
-            "findings": findings_j,
-        }));
+            })).collect::<Vec<_>>(),
+        })
     }
-    match args.format {
-        ExplainFormat::Human => super::print(&(human.trim_end_matches('\n').to_string() + "\n"))?,
-        ExplainFormat::Json => {
-            let doc = json!({"version": 1, "file": t.display, "scenarios": docs});
-            super::print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn slot_text(ctx: &cadrage_engine::context::Context, dim: usize, slot: &Slot) -> String {

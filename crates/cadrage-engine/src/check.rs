@@ -62,6 +62,19 @@ impl FileReport {
         }
         c
     }
+
+    /// The findings about each scenario, in the report's order, gathered
+    /// in one pass: looking each scenario up among all of a file's
+    /// findings is quadratic in its scenarios.
+    pub fn findings_by_scenario(&self) -> std::collections::HashMap<&str, Vec<&Finding>> {
+        let mut by: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
+        for f in &self.findings {
+            if let Some(s) = f.scenario.as_deref() {
+                by.entry(s).or_default().push(f);
+            }
+        }
+        by
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -1405,4 +1418,35 @@ pub(crate) fn judge_facts(
     let expected = ck.scenarios.pop().and_then(|s| s.expected);
     let rule_findings = ck.findings.into_iter().filter(|f| matches!(f.code, Code::Rule(_))).collect();
     Judged { rule_findings, expected }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_gathered_by_scenario_in_report_order() {
+        let source = Source::new("p.cadrage", "scenario a {}\nscenario b {}\n");
+        let at = |n: usize| Loc::new(&source, cadrage_syntax::Span::new(n, n + 1));
+        let finding = |scenario: Option<&str>, message: &str| {
+            Finding::engine(EngineCode::Classified, at(0), message).in_scenario(scenario.map(SmolStr::new).as_ref())
+        };
+        let report = FileReport {
+            source: Arc::clone(&source),
+            findings: vec![
+                finding(Some("a"), "1"),
+                finding(None, "file"),
+                finding(Some("b"), "2"),
+                finding(Some("a"), "3"),
+            ],
+            allowed: Vec::new(),
+            classifications: Vec::new(),
+            scenarios: 2,
+        };
+        let by = report.findings_by_scenario();
+        let messages = |s: &str| by.get(s).map(|v| v.iter().map(|f| f.message.as_str()).collect::<Vec<_>>());
+        assert_eq!(messages("a"), Some(vec!["1", "3"]));
+        assert_eq!(messages("b"), Some(vec!["2"]));
+        assert_eq!(by.len(), 2, "findings about no scenario are not gathered");
+    }
 }

@@ -2,7 +2,6 @@
 //! findings: its facts and where they come from, every rule with its value
 //! and atoms, the expected model, the verdict and the remedies.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -36,14 +35,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
     let Some(ctx) = analysis.context.as_ref() else {
         return Err(ToolError::NoScenario(args.scenario.clone().unwrap_or_else(|| "any".into()), t.display.clone()));
     };
-    // Each scenario's findings, in the report's order: grouped once, not
-    // looked for among all the file's findings for each scenario.
-    let mut findings_of: HashMap<&str, Vec<&Finding>> = HashMap::new();
-    for f in &analysis.report.findings {
-        if let Some(s) = f.scenario.as_deref() {
-            findings_of.entry(s).or_default().push(f);
-        }
-    }
+    let findings_of = analysis.report.findings_by_scenario();
     // Written scenario by scenario, not held: a file of many scenarios
     // explains in ~2 KB of text (~4 KB of JSON) each.
     let mut out = Output::new(std::io::BufWriter::new(std::io::stdout().lock()));

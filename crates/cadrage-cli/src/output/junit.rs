@@ -88,15 +88,7 @@ impl Renderer for Junit {
                 r.failed_cases += 1;
             }
         }
-        // Each scenario's findings, in the report's order: grouped once, not
-        // looked for among all the file's findings for each scenario (that
-        // was quadratic: 17 s for one file of 100,000 scenarios).
-        let mut by_scenario: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
-        for f in &report.findings {
-            if let Some(s) = f.scenario.as_deref() {
-                by_scenario.entry(s).or_default().push(f);
-            }
-        }
+        let by_scenario = report.findings_by_scenario();
         for c in &report.classifications {
             let mine = by_scenario.get(c.scenario.as_str()).map(Vec::as_slice).unwrap_or_default();
             r.cases += 1;

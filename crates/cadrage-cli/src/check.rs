@@ -10,6 +10,7 @@ use cadrage_engine::{CheckOptions, Counts, EngineCode, FileReport, Finding, Proj
 
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::output::spool::Spool;
+use crate::output::written;
 use crate::output::{Output, Rendered, Renderer, github::Github, human::Human, json::Json, junit::Junit, sarif::Sarif};
 use cadrage_workspace::{self as workspace, ToolError};
 
@@ -264,19 +265,19 @@ impl<'a> Writer<'a> {
         match state {
             State::Json(doc, ended) => match ended.and_then(|()| doc.finish()) {
                 Ok(_) => Ok(totals),
-                Err(DocumentError::Output(e)) => output_error(e, totals),
+                Err(DocumentError::Output(e)) => written(Err::<(), _>(e)).map(|()| totals),
                 Err(DocumentError::Spool(e)) => Err(ToolError::Spool(e.to_string())),
             },
             State::Sarif { mut out, .. } => {
                 let _ = out.write_all(crate::output::sarif::TAIL.as_bytes());
-                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+                written(out.finish()).map(|()| totals)
             }
             State::Junit { mut out, suites, tests, failures, spooled } => {
                 spooled.map_err(|e| ToolError::Spool(e.to_string()))?;
                 let _ = out.write_all(crate::output::junit::head(tests, failures).as_bytes());
                 suites.copy_to(&mut out, 0).map_err(|e| ToolError::Spool(e.to_string()))?;
                 let _ = out.write_all(crate::output::junit::TAIL.as_bytes());
-                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+                written(out.finish()).map(|()| totals)
             }
             State::Other { mut out, scenarios, allowed, allowed_lines } => {
                 let (file_count, width) = (sink.file_count, sink.width);
@@ -297,16 +298,10 @@ impl<'a> Writer<'a> {
                     }
                     Format::Json | Format::Sarif | Format::Junit => Ok(()),
                 };
-                out.finish().map(|_| totals).or_else(|e| output_error(e, totals))
+                written(out.finish()).map(|()| totals)
             }
         }
     }
-}
-
-/// A reader that stopped early (`| head`) is not an error of the check;
-/// any other failure to write the output is (exit 2).
-fn output_error(e: std::io::Error, totals: Counts) -> Result<Counts, ToolError> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(totals) } else { Err(ToolError::Output(e.to_string())) }
 }
 
 /// The lowest severity that fails the run (`None`: never).

@@ -68,11 +68,7 @@ pub fn run(args: &FmtArgs) -> Result<ExitCode, ToolError> {
     if failed > 0 {
         let _ = writeln!(out, "{} not formatted: fix the syntax errors above first", files(failed));
     }
-    if let Err(e) = out.finish() {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(ToolError::Output(e.to_string()));
-        }
-    }
+    crate::output::written(out.finish())?;
     Ok(if failed > 0 {
         ExitCode::from(2)
     } else if args.check && changed > 0 {

@@ -112,9 +112,10 @@ fn verdicts(r: &FileReport) -> HashMap<&str, (BTreeSet<String>, String)> {
         // The first classification of a name, as a lookup by name found it.
         by.entry(c.scenario.as_str()).or_insert_with(|| (BTreeSet::new(), expected));
     }
-    for (s, findings) in r.findings_by_scenario() {
-        let codes = &mut by.entry(s).or_insert_with(|| (BTreeSet::new(), "none".into())).0;
-        codes.extend(findings.iter().map(|f| f.code.to_string()));
+    for f in &r.findings {
+        if let Some(s) = f.scenario.as_deref() {
+            by.entry(s).or_insert_with(|| (BTreeSet::new(), "none".into())).0.insert(f.code.to_string());
+        }
     }
     by
 }

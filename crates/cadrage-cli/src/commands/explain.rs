@@ -74,10 +74,8 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, ToolError> {
             let _ = write!(out, "{close},\n  \"version\": 1\n}}\n");
         }
     }
-    match out.finish() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::Output(e.to_string())),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    crate::output::written(out.finish())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What `explain` says of one scenario, for either format.

@@ -18,17 +18,12 @@ use cadrage_syntax::ast::Item;
 use crate::cli::ColorChoice;
 use cadrage_workspace::{self as workspace, ToolError};
 
-/// Writes a command's output on stdout. A reader that stopped early
-/// (`| head`) is not an error; any other failure to write (a full disk) is,
-/// exit 2, as for `check`: never a panic, never a cut output passed off as
-/// a finished one.
+/// Writes a command's output on stdout, its errors as
+/// [`crate::output::written`] reports them (`print!` panics on them).
 pub fn print(text: &str) -> Result<(), ToolError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ToolError::Output(e.to_string())),
-        _ => Ok(()),
-    }
+    crate::output::written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
 }
 
 /// Whether to colour output on stdout.

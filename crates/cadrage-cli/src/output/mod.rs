@@ -54,6 +54,19 @@ pub fn push_json<T: serde::Serialize>(out: &mut String, value: &T) {
     }
 }
 
+/// How a command ends once its output is written: a reader that stopped
+/// early (`| head`) is not an error; any other failure to write (a full
+/// disk) is, exit 2 with `cannot write the output`: never a panic, never a
+/// cut output passed off as a finished one. Every command ends this way.
+pub fn written<T>(result: std::io::Result<T>) -> Result<(), cadrage_workspace::ToolError> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(cadrage_workspace::ToolError::Output(e.to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Where a check writes its output: the first error is kept and nothing
 /// more is written after it, so that the run goes on (its exit status still
 /// says what the files hold) and the error is reported once, at the end,
